@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as abi from '../../../../engine/src/abi.js';
+import { coreModule, instantiateCore } from '../../../../engine/src/wasm.js';
+import { packagePath } from '../../../../engine/src/package-root.js';
+
+/** Every `export const NAME: u32 = VALUE;` of engine/assembly/layout.ts. */
+function layoutConstants(): Map<string, number> {
+  const source = readFileSync(packagePath('engine', 'assembly', 'layout.ts'), 'utf8');
+  const found = new Map<string, number>();
+  for (const m of source.matchAll(/export const (\w+): u32 = (0x[0-9a-f]+|\d+);/gi)) found.set(m[1]!, Number(m[2]));
+  return found;
+}
+
+describe('core ABI', () => {
+  it('host mirror (abi.ts) equals engine/assembly/layout.ts, constant by constant', () => {
+    const layout = layoutConstants();
+    expect(layout.size).toBeGreaterThan(50);
+    const host = abi as unknown as Record<string, unknown>;
+    for (const [name, value] of layout) expect([name, host[name]]).toEqual([name, value]);
+    const hostNumbers = Object.entries(host).filter(([, v]) => typeof v === 'number').map(([k]) => k);
+    expect(hostNumbers.sort()).toEqual([...layout.keys()].sort());
+  });
+
+  it('the built module exports exactly the ABI and reports its version', () => {
+    const names = WebAssembly.Module.exports(coreModule()).map((e) => e.name).sort();
+    expect(names).toEqual([...abi.CORE_EXPORTS].sort());
+    expect(instantiateCore().ABI_VERSION.value).toBe(abi.ABI_VERSION);
+  });
+
+  it('imports nothing but abort', () => {
+    expect(WebAssembly.Module.imports(coreModule()).map((i) => `${i.module}.${i.name}`)).toEqual(['env.abort']);
+  });
+
+  it('refuses malformed programs with the LOAD_* code instead of trapping', () => {
+    const core = instantiateCore();
+    const write = (bytes: Uint8Array): number => {
+      const ptr = core.reserveProgram(bytes.length);
+      new Uint8Array(core.memory.buffer).set(bytes, ptr);
+      return core.loadProgram(bytes.length);
+    };
+    const header = (magic: number, format: number, models: number, routes: number): Uint8Array => {
+      const b = new Uint8Array(abi.PROGRAM_HEADER_SIZE);
+      const v = new DataView(b.buffer);
+      v.setUint32(0, magic, true);
+      v.setUint32(4, format, true);
+      v.setUint32(8, models, true);
+      v.setUint32(12, routes, true);
+      return b;
+    };
+    expect(write(new Uint8Array(3))).toBe(abi.LOAD_TRUNCATED);
+    expect(write(header(0xdeadbeef, 1, 0, 0))).toBe(abi.LOAD_BAD_MAGIC);
+    expect(write(header(abi.PROGRAM_MAGIC, 99, 0, 0))).toBe(abi.LOAD_BAD_FORMAT);
+    expect(write(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 5, 0))).toBe(abi.LOAD_TRUNCATED);
+    expect(write(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 0, 1))).toBe(abi.LOAD_TRUNCATED);
+    // One route whose only candidate points at model 7 of a program with no models.
+    const bad = new Uint8Array(abi.PROGRAM_HEADER_SIZE + 16);
+    bad.set(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 0, 1));
+    const v = new DataView(bad.buffer);
+    v.setUint32(abi.PROGRAM_HEADER_SIZE + 8, 1, true);
+    v.setUint32(abi.PROGRAM_HEADER_SIZE + 12, 7, true);
+    expect(write(bad)).toBe(abi.LOAD_BAD_REFERENCE);
+    expect(write(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 0, 0))).toBe(abi.LOAD_OK);
+  });
+});
