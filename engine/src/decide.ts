@@ -5,7 +5,7 @@
  */
 import * as abi from './abi.js';
 import { instantiateCore } from './wasm.js';
-import { EngineError } from './engine-error.js';
+import { EngineError } from './errors.js';
 import type { CompiledPolicy } from './policy/lower.js';
 
 /** The features of one request that a policy may look at. */

@@ -5,7 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { ABI_VERSION, CORE_EXPORTS, type CoreExports } from './abi.js';
-import { EngineError } from './engine-error.js';
+import { EngineError } from './errors.js';
 import { packagePath } from './package-root.js';
 
 let compiled: WebAssembly.Module | undefined;

@@ -1,0 +1,147 @@
+/**
+ * The policy compiler front end, stage by stage: parse (YAML, positions) -> schema (structure)
+ * -> check (meaning) -> build the checked Policy. Each stage runs only on what the one before
+ * accepted, so a user never sees errors that are echoes of an earlier one.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PolicyError } from '../errors.js';
+import { checkPolicy, findInlineSecrets, routeMatch } from './check.js';
+import { locate, parsePolicy } from './parse.js';
+import type { ParsedPolicy } from './parse.js';
+import { validatePolicySchema } from './schema.js';
+import type { RawPolicy } from './schema.js';
+import type { ModelSpec, Policy, ProviderSpec, RouteSpec, SourceLocation } from './types.js';
+import { lowerPolicy, type CompiledPolicy } from './lower.js';
+
+/** A checked policy with its warnings, or every error (sorted by position, capped) and warnings. */
+export type CompileResult =
+  | { ok: true; policy: Policy; warnings: PolicyError[] }
+  | { ok: false; errors: PolicyError[]; warnings: PolicyError[] };
+
+/** Most errors (and warnings) reported at once; past it the last slot says how many more there are. */
+export const MAX_REPORTED = 20;
+
+/** Checks policy source text and builds the Policy; pure: no I/O, same answer for the same text. */
+export function checkPolicySource(source: string, file: string): CompileResult {
+  const result = parsePolicy(source, file);
+  const warnings = [...result.warnings];
+  const failed = (errors: PolicyError[]): CompileResult => ({ ok: false, errors: report(errors), warnings: report(warnings) });
+  if (result.errors.length > 0) return failed(result.errors);
+
+  const doc = result.parsed;
+  // Before the schema: a pasted key must be reported as a secret, not as a malformed name that
+  // the schema's message would quote back.
+  const secrets = findInlineSecrets(doc);
+  const schema = validatePolicySchema(doc);
+  if (!schema.ok) {
+    const secretPaths = new Set(secrets.map((e) => e.path));
+    return failed([...secrets, ...schema.errors.filter((e) => !secretPaths.has(e.path))]);
+  }
+
+  const checked = checkPolicy(schema.value, doc);
+  warnings.push(...checked.warnings);
+  const errors = [...secrets, ...checked.errors];
+  if (errors.length > 0) return failed(errors);
+  return { ok: true, policy: buildPolicy(schema.value, doc), warnings: report(warnings) };
+}
+
+/** Reads and checks a policy file; an unreadable file is an SY_POLICY_READ error at file:1:1. */
+export function checkPolicyFile(path: string): CompileResult {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message;
+    const error = new PolicyError('SY_POLICY_READ', `cannot read the policy: ${reason}`, { file: path, line: 1, col: 1 });
+    return { ok: false, errors: [error], warnings: [] };
+  }
+  return checkPolicySource(source, path);
+}
+
+function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy): Policy {
+  const keyLoc = (section: string, name: string): SourceLocation => locate(parsed, [section, name], 'key');
+  const providers = Object.entries(raw.providers).map(([name, p]): ProviderSpec => ({
+    name,
+    kind: p.kind,
+    baseUrl: p.base_url,
+    baseUrlEnv: p.base_url_env ?? null,
+    apiKeyEnv: p.api_key_env,
+    loc: keyLoc('providers', name),
+  }));
+  const models = Object.entries(raw.models).map(([name, m]): ModelSpec => ({
+    name,
+    provider: m.provider,
+    upstream: m.upstream ?? name,
+    inputPerMTok: m.price.input,
+    outputPerMTok: m.price.output,
+    contextWindow: m.context_window,
+    loc: keyLoc('models', name),
+  }));
+  const routes = raw.routes.map((r, i): RouteSpec => {
+    const match = routeMatch(r, i, parsed);
+    return { name: r.name, matchModels: match.models, matchMetadata: match.metadata, candidates: [...r.candidates], loc: locate(parsed, ['routes', i]) };
+  });
+  return {
+    file: parsed.file,
+    hash: createHash('sha256').update(parsed.source, 'utf8').digest('hex'),
+    // Source order, not object-key order (which would put a model named "4" first).
+    providers: providers.sort(bySource),
+    models: models.sort(bySource),
+    routes,
+  };
+}
+
+function bySource(a: { loc: SourceLocation }, b: { loc: SourceLocation }): number {
+  return a.loc.line - b.loc.line || a.loc.col - b.loc.col;
+}
+
+/** Sorted by position; past MAX_REPORTED, the last slot counts what was left out. */
+function report(errors: PolicyError[]): PolicyError[] {
+  const sorted = [...errors].sort((a, b) => a.line - b.line || a.col - b.col);
+  if (sorted.length <= MAX_REPORTED) return sorted;
+  const shown = sorted.slice(0, MAX_REPORTED - 1);
+  const next = sorted[MAX_REPORTED - 1] as PolicyError;
+  const hidden = sorted.length - shown.length;
+  shown.push(new PolicyError('SY_POLICY_TOO_MANY_ERRORS', `${hidden} more not shown; fix the ones above and check again`, next, { severity: next.severity }));
+  return shown;
+}
+
+/** A policy ready to serve, or every error that stops it. */
+export type BuildResult =
+  | { ok: true; compiled: CompiledPolicy; warnings: PolicyError[] }
+  | { ok: false; errors: PolicyError[]; warnings: PolicyError[] };
+
+/** Checks, completes and lowers policy source into the program the core evaluates. */
+export function compilePolicySource(source: string, file: string): BuildResult {
+  return lowerChecked(checkPolicySource(source, file));
+}
+
+/** Reads a policy file and compiles it; see compilePolicySource. */
+export function compilePolicyFile(path: string): BuildResult {
+  return lowerChecked(checkPolicyFile(path));
+}
+
+function lowerChecked(result: CompileResult): BuildResult {
+  if (!result.ok) return result;
+  // After check: the implicit routes must not take part in the shadowing analysis, since any
+  // catch-all route the operator writes shadows them on purpose.
+  return { ok: true, compiled: lowerPolicy(withDirectRoutes(result.policy)), warnings: result.warnings };
+}
+
+/**
+ * Appends one route per model, named `model:<name>`, matching the model's own name: clients may
+ * ask for any declared model directly. They come after the written routes, so a written route
+ * that claims a model name wins. The `:` keeps them apart from written names, which the schema
+ * restricts to [a-z0-9_.-].
+ */
+export function withDirectRoutes(policy: Policy): Policy {
+  const direct = policy.models.map((m): RouteSpec => ({
+    name: `model:${m.name}`,
+    matchModels: [m.name],
+    matchMetadata: [],
+    candidates: [m.name],
+    loc: m.loc,
+  }));
+  return { ...policy, routes: [...policy.routes, ...direct] };
+}

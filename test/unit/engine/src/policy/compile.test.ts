@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkPolicyFile, checkPolicySource, MAX_REPORTED } from '../../../../../engine/src/policy/compile.js';
+import type { CompileResult } from '../../../../../engine/src/policy/compile.js';
+import type { Policy } from '../../../../../engine/src/policy/types.js';
+
+const FILE = 'policies/team.yaml';
+const SOURCE = `${[
+  '# A small policy: cheap traffic to gpt-4o-mini, the rest to Claude.', //  1
+  'version: 1', //                                                          2
+  'providers:', //                                                          3
+  '  openai:', //                                                           4
+  '    kind: openai', //                                                    5
+  '    base_url: https://api.openai.com/v1', //                             6
+  '    base_url_env: OPENAI_BASE_URL', //                                   7
+  '    api_key_env: OPENAI_API_KEY', //                                     8
+  '  anthropic:', //                                                        9
+  '    kind: anthropic', //                                                10
+  '    base_url: https://api.anthropic.com', //                            11
+  '    api_key_env: ANTHROPIC_API_KEY', //                                 12
+  'models:', //                                                            13
+  '  gpt-4o-mini:', //                                                     14
+  '    provider: openai', //                                               15
+  '    price: { input: 0.15, output: 0.60 }', //                           16
+  '    context_window: 128000', //                                         17
+  '  claude-haiku:', //                                                    18
+  '    provider: anthropic', //                                            19
+  '    upstream: claude-3-5-haiku-latest', //                              20
+  '    price:', //                                                         21
+  '      input: 0.8', //                                                   22
+  '      output: 4', //                                                    23
+  '    context_window: 200000', //                                         24
+  'routes:', //                                                            25
+  '  - name: free-tier', //                                                26
+  '    match:', //                                                         27
+  '      model: [cheap, auto]', //                                         28
+  '      metadata: { tier: free, level: 007, beta: true }', //             29
+  '    candidates: [gpt-4o-mini]', //                                      30
+  '  - name: default', //                                                  31
+  '    candidates: [claude-haiku, gpt-4o-mini]', //                        32
+].join('\n')}\n`;
+
+function errorsOf(result: CompileResult): string[] {
+  expect(result.ok).toBe(false);
+  return result.ok ? [] : result.errors.map((e) => e.format());
+}
+
+describe('checkPolicySource', () => {
+  it('builds the checked Policy from a valid source', () => {
+    const result = checkPolicySource(SOURCE, FILE);
+    const at = (line: number, col: number) => ({ file: FILE, line, col });
+    const expected: Policy = {
+      file: FILE,
+      hash: createHash('sha256').update(SOURCE).digest('hex'),
+      providers: [
+        { name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1', baseUrlEnv: 'OPENAI_BASE_URL', apiKeyEnv: 'OPENAI_API_KEY', loc: at(4, 3) },
+        { name: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com', baseUrlEnv: null, apiKeyEnv: 'ANTHROPIC_API_KEY', loc: at(9, 3) },
+      ],
+      models: [
+        { name: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini', inputPerMTok: 0.15, outputPerMTok: 0.6, contextWindow: 128000, loc: at(14, 3) },
+        { name: 'claude-haiku', provider: 'anthropic', upstream: 'claude-3-5-haiku-latest', inputPerMTok: 0.8, outputPerMTok: 4, contextWindow: 200000, loc: at(18, 3) },
+      ],
+      routes: [
+        {
+          name: 'free-tier',
+          matchModels: ['cheap', 'auto'],
+          matchMetadata: [['tier', 'free'], ['level', '007'], ['beta', 'true']],
+          candidates: ['gpt-4o-mini'],
+          loc: at(26, 5),
+        },
+        { name: 'default', matchModels: [], matchMetadata: [], candidates: ['claude-haiku', 'gpt-4o-mini'], loc: at(31, 5) },
+      ],
+    };
+    expect(result).toEqual({ ok: true, policy: expected, warnings: [] });
+  });
+
+  it('is pure: the same text gives the same policy, and any change gives a new hash', () => {
+    const a = checkPolicySource(SOURCE, FILE);
+    const b = checkPolicySource(SOURCE, FILE);
+    const c = checkPolicySource(SOURCE.replace('# A small', '# A tiny'), FILE);
+    expect(a).toEqual(b);
+    expect(a.ok && c.ok && a.policy.hash !== c.policy.hash).toBe(true);
+  });
+
+  it('keeps the source order of models, even one named like a number', () => {
+    const source = SOURCE.replace('  claude-haiku:', '  "4":');
+    const result = checkPolicySource(source.replace('[claude-haiku, gpt-4o-mini]', '["4", gpt-4o-mini]'), FILE);
+    expect(result.ok && result.policy.models.map((m) => m.name)).toEqual(['gpt-4o-mini', '4']);
+  });
+
+  it('stops at a YAML syntax error with its position', () => {
+    expect(errorsOf(checkPolicySource(SOURCE.replace('[claude-haiku, gpt-4o-mini]', '[claude-haiku, gpt-4o-mini'), FILE))).toEqual([
+      `${FILE}:32:17: SY_POLICY_YAML_SYNTAX: this flow list opened with "[" is never closed with "]"`,
+    ]);
+  });
+
+  it('stops at a tab indentation error with its position', () => {
+    expect(errorsOf(checkPolicySource(SOURCE.replace('    kind: anthropic', '\tkind: anthropic'), FILE))).toEqual([
+      `${FILE}:10:1: SY_POLICY_YAML_SYNTAX: Tabs are not allowed as indentation`,
+    ]);
+  });
+
+  it('reports duplicate keys at the second key', () => {
+    expect(errorsOf(checkPolicySource(SOURCE.replace('    context_window: 200000', '    context_window: 200000\n    provider: openai'), FILE))).toEqual([
+      `${FILE}:25:5: SY_POLICY_DUPLICATE_KEY: key "provider" appears twice in the same map`,
+    ]);
+  });
+
+  it('reports an unknown field and a wrong type at their nodes, and skips meaning checks until the shape is right', () => {
+    const source = SOURCE.replace('      output: 4', '      output: four\n      cached: 0.1').replace('[gpt-4o-mini]', '[gpt-5]');
+    expect(errorsOf(checkPolicySource(source, FILE))).toEqual([
+      `${FILE}:23:15: SY_POLICY_BAD_TYPE: models.claude-haiku.price.output must be a number, not "four"`,
+      `${FILE}:24:7: SY_POLICY_UNKNOWN_FIELD: unknown field "cached" in models.claude-haiku.price; allowed fields: input, output`,
+    ]);
+  });
+
+  it('reports a missing required field at the key of its object', () => {
+    expect(errorsOf(checkPolicySource(SOURCE.replace('    context_window: 128000\n', ''), FILE))).toEqual([
+      `${FILE}:14:3: SY_POLICY_MISSING_FIELD: models.gpt-4o-mini is missing the required field "context_window"`,
+    ]);
+  });
+
+  it('reports an unknown provider and an unknown candidate model, sorted by position', () => {
+    const source = SOURCE.replace('[claude-haiku, gpt-4o-mini]', '[claude-haiku, mistral-large]').replace('provider: anthropic', 'provider: anthropik');
+    expect(errorsOf(checkPolicySource(source, FILE))).toEqual([
+      `${FILE}:19:15: SY_POLICY_UNKNOWN_PROVIDER: model "claude-haiku" names provider "anthropik", which is not declared under providers (did you mean "anthropic"?)`,
+      `${FILE}:32:32: SY_POLICY_UNKNOWN_MODEL: route "default" lists candidate "mistral-large", which is not declared under models (declared: gpt-4o-mini, claude-haiku)`,
+    ]);
+  });
+
+  it('reports an inline secret as such, once, without quoting it', () => {
+    const result = checkPolicySource(SOURCE.replace('api_key_env: ANTHROPIC_API_KEY', 'api_key_env: sk-ant-api03-Xq7ZpL9wT4'), FILE);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => [e.code, `${e.file}:${e.line}:${e.col}`, e.path])).toEqual([
+      ['SY_POLICY_INLINE_SECRET', `${FILE}:12:18`, 'providers.anthropic.api_key_env'],
+    ]);
+    expect(result.errors[0]?.message).toMatch(/credentials come from environment variable names only/);
+    expect(JSON.stringify(result)).not.toContain('Xq7ZpL9wT4');
+  });
+
+  it('reports an inline secret alongside other schema errors, all in source order', () => {
+    const source = SOURCE.replace('api_key_env: ANTHROPIC_API_KEY', 'api_key_env: sk-live-123').replace('    kind: openai', '    kind: azure');
+    expect(errorsOf(checkPolicySource(source, FILE)).map((line) => line.split(': ').slice(0, 2).join(': '))).toEqual([
+      `${FILE}:5:11: SY_POLICY_BAD_VALUE`,
+      `${FILE}:12:18: SY_POLICY_INLINE_SECRET`,
+    ]);
+  });
+
+  it('returns warnings with a valid policy', () => {
+    const result = checkPolicySource(`${SOURCE}  - name: late\n    match: { model: auto }\n    candidates: [gpt-4o-mini]\n`, FILE);
+    expect(result.ok).toBe(true);
+    expect(result.warnings.map((w) => w.format())).toEqual([
+      `${FILE}:33:5: warning: SY_POLICY_SHADOWED_ROUTE: route "late" can never match: route "default" (line 31) comes first and matches every request this one matches`,
+    ]);
+  });
+
+  it(`sorts errors by position and caps them at ${MAX_REPORTED}, saying how many more there are`, () => {
+    const extra = Array.from({ length: 30 }, (_, i) => `f${String(29 - i).padStart(2, '0')}: 1`).join('\n');
+    const result = checkPolicySource(`${extra}\n${SOURCE}`, FILE);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toHaveLength(MAX_REPORTED);
+    expect(result.errors.map((e) => e.line)).toEqual(Array.from({ length: MAX_REPORTED }, (_, i) => i + 1));
+    expect(result.errors.slice(0, -1).every((e) => e.code === 'SY_POLICY_UNKNOWN_FIELD')).toBe(true);
+    expect(result.errors[0]?.message).toMatch(/^unknown field "f29"/);
+    expect(result.errors.at(-1)?.format()).toBe(`${FILE}:20:1: SY_POLICY_TOO_MANY_ERRORS: 11 more not shown; fix the ones above and check again`);
+  });
+});
+
+describe('checkPolicyFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-compile-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads and checks a policy file, naming it in every location', () => {
+    const path = join(dir, 'policy.yaml');
+    writeFileSync(path, SOURCE);
+    const result = checkPolicyFile(path);
+    expect(result.ok && result.policy.file).toBe(path);
+    expect(result.ok && result.policy.routes[1]?.loc).toEqual({ file: path, line: 31, col: 5 });
+  });
+
+  it('reports a missing file as SY_POLICY_READ at file:1:1', () => {
+    const path = join(dir, 'absent.yaml');
+    expect(errorsOf(checkPolicyFile(path))).toEqual([`${path}:1:1: SY_POLICY_READ: cannot read the policy: no such file`]);
+  });
+
+  it('reports a directory as SY_POLICY_READ too', () => {
+    const result = checkPolicyFile(dir);
+    expect(result.ok === false && result.errors.map((e) => [e.code, e.line, e.col])).toEqual([['SY_POLICY_READ', 1, 1]]);
+  });
+});
