@@ -1,0 +1,82 @@
+/**
+ * Validates a chat completion body and extracts the features the policy decides on. Validation
+ * covers what the gateway itself relies on; every other field passes through to the provider,
+ * which knows its own limits best.
+ */
+import type { RequestFeatures } from '../engine/src/decide.js';
+import type { ChatMessage, ChatRequest } from './adapters/types.js';
+import { GatewayError } from './errors.js';
+
+const ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
+
+function invalid(message: string, param: string): GatewayError {
+  return new GatewayError('SY_REQUEST_INVALID', message, { param });
+}
+
+function optionalPositiveInt(body: Record<string, unknown>, key: string): void {
+  const v = body[key];
+  if (v === undefined || v === null) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw invalid(`${key} must be a positive integer, got ${JSON.stringify(v)}`, key);
+}
+
+/** The body as a ChatRequest, or a 400 naming the offending parameter. */
+export function parseChatRequest(body: unknown): ChatRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalid('the request body must be a JSON object', 'body');
+  }
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== 'string' || b.model === '') throw invalid('you must provide a model parameter', 'model');
+  if (!Array.isArray(b.messages) || b.messages.length === 0) throw invalid('messages must be a non-empty array', 'messages');
+  b.messages.forEach((m: unknown, i: number) => {
+    if (typeof m !== 'object' || m === null) throw invalid(`messages[${i}] must be an object`, `messages[${i}]`);
+    const msg = m as Record<string, unknown>;
+    if (typeof msg.role !== 'string' || !ROLES.has(msg.role)) {
+      throw invalid(`messages[${i}].role must be one of ${[...ROLES].join(', ')}`, `messages[${i}].role`);
+    }
+    const c = msg.content;
+    if (c !== undefined && c !== null && typeof c !== 'string' && !Array.isArray(c)) {
+      throw invalid(`messages[${i}].content must be a string or an array of content parts`, `messages[${i}].content`);
+    }
+  });
+  if (b.stream !== undefined && b.stream !== null && typeof b.stream !== 'boolean') throw invalid('stream must be a boolean', 'stream');
+  optionalPositiveInt(b, 'max_tokens');
+  optionalPositiveInt(b, 'max_completion_tokens');
+  if (b.metadata !== undefined && b.metadata !== null) {
+    if (typeof b.metadata !== 'object' || Array.isArray(b.metadata)) throw invalid('metadata must be an object of string values', 'metadata');
+    for (const [k, v] of Object.entries(b.metadata)) {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+        throw invalid(`metadata.${k} must be a string`, `metadata.${k}`);
+      }
+    }
+  }
+  return b as ChatRequest;
+}
+
+/** The text of a message as a tokenizer sees it: string content, or its text parts joined. */
+function messageText(m: ChatMessage): string {
+  if (typeof m.content === 'string') return m.content;
+  if (!Array.isArray(m.content)) return '';
+  let text = '';
+  for (const part of m.content) {
+    if (part.type === 'text' && typeof part.text === 'string') text += part.text;
+  }
+  return text;
+}
+
+/** The features `decide` reads from a validated request. */
+export function requestFeatures(req: ChatRequest): RequestFeatures {
+  const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? null;
+  let metadata: Record<string, string> | undefined;
+  if (req.metadata && typeof req.metadata === 'object') {
+    metadata = {};
+    for (const [k, v] of Object.entries(req.metadata as Record<string, unknown>)) metadata[k] = String(v);
+  }
+  return {
+    model: req.model,
+    metadata,
+    messageCount: req.messages.length,
+    maxTokens,
+    stream: req.stream === true,
+    text: req.messages.map(messageText).join('\n'),
+  };
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+/** The `switchyard` command: one verb per subcommand, each with --help. */
+import { runServe, SERVE_HELP } from './main.js';
+import { runDemo, DEMO_HELP } from './demo.js';
+import { runSimCli } from '../bench/sim/cli.js';
+
+const USAGE = `usage: switchyard <command> [options]
+
+commands:
+  serve   serve the OpenAI-compatible gateway under a policy (default: policies/default.yaml)
+  sim     run the SIMULATED providers (OpenAI, Anthropic, Gemini wire formats) for tests and demos
+  demo    start simulated providers and the gateway, send a few requests, show where they went
+
+Run \`switchyard <command> --help\` for a command's options.`;
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>; help?: string }> = {
+  serve: { run: runServe, help: SERVE_HELP },
+  sim: { run: runSimCli },
+  demo: { run: runDemo, help: DEMO_HELP },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`switchyard: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (command.help && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(command.help);
+    return 0;
+  }
+  const code = await command.run(rest);
+  return typeof code === 'number' ? code : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`switchyard: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

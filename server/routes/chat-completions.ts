@@ -1,0 +1,113 @@
+/** POST /v1/chat/completions: parse -> decide -> dispatch -> reply, as JSON or as SSE. */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { costUsd, formatUsd } from '../../engine/src/cost.js';
+import type { Decision } from '../../engine/src/decide.js';
+import type { ChatCompletionChunk, ChatRequest, Usage } from '../adapters/types.js';
+import { parseChatRequest, requestFeatures } from '../chat-request.js';
+import { attemptComplete, attemptStream, StreamCut } from '../dispatch/attempt.js';
+import { failover, type Served } from '../dispatch/failover.js';
+import { GatewayError } from '../errors.js';
+import type { PolicyRuntime } from '../policy-runtime.js';
+import type { Transport } from '../transport/pool.js';
+
+export interface ChatRouteDeps {
+  /** The policy serving now; read once per request so a reload never splits a request. */
+  runtime(): PolicyRuntime;
+  transport: Transport;
+}
+
+function decisionHeaders(runtime: PolicyRuntime, decision: Decision): Record<string, string> {
+  return { 'x-switchyard-route': decision.route ?? '', 'x-switchyard-policy': runtime.compiled.policy.hash };
+}
+
+function servedHeaders(served: Served<unknown>): Record<string, string> {
+  return { 'x-switchyard-model': served.candidate.model, 'x-switchyard-provider': served.candidate.provider, 'x-switchyard-attempts': String(served.attempts) };
+}
+
+function usageCost(runtime: PolicyRuntime, model: string, usage: Usage | null | undefined): string | null {
+  if (!usage) return null;
+  return formatUsd(costUsd(runtime.models.get(model)!, { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens }));
+}
+
+/** Registers the chat completions endpoint. */
+export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const body = parseChatRequest(request.body);
+    const runtime = deps.runtime();
+    const decision = runtime.decider.decide(requestFeatures(body), runtime.snapshot);
+    if (decision.status === 'no_route') {
+      throw new GatewayError('SY_MODEL_NOT_FOUND', `The model \`${body.model}\` is not offered by this gateway's policy; GET /v1/models lists the models it offers.`, { param: 'model' });
+    }
+    reply.headers(decisionHeaders(runtime, decision));
+    const controller = new AbortController();
+    // A client that goes away cancels the upstream call instead of paying for an unread answer.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) controller.abort();
+    });
+    const upstreamRequest: ChatRequest = decision.maxTokens === null ? body : { ...body, max_tokens: decision.maxTokens };
+    if (body.stream === true) return streamChat(runtime, decision, upstreamRequest, reply, deps.transport, controller.signal);
+    const served = await failover(runtime, decision.candidates, upstreamRequest, (provider, target, req, where) =>
+      attemptComplete(deps.transport, provider, target, req, controller.signal, where));
+    reply.headers(servedHeaders(served));
+    const cost = usageCost(runtime, served.candidate.model, served.result.completion.usage);
+    if (cost !== null) reply.header('x-switchyard-cost-usd', cost);
+    reply.type('application/json');
+    return served.result.canonicalBody ?? JSON.stringify(served.result.completion);
+  });
+}
+
+async function streamChat(runtime: PolicyRuntime, decision: Decision, body: ChatRequest, reply: FastifyReply, transport: Transport, signal: AbortSignal): Promise<FastifyReply> {
+  const served = await failover(runtime, decision.candidates, body, (provider, target, req, where) =>
+    attemptStream(transport, provider, target, req, signal, where));
+  const wantsUsage = body.stream_options?.include_usage === true;
+  const { first, rest, decoder } = served.result;
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    ...servedHeaders(served),
+    'x-request-id': reply.request.id,
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    // Cost is known only after the last chunk, so it travels as a trailer (and an SSE comment).
+    trailer: 'x-switchyard-cost-usd',
+  });
+  let template: ChatCompletionChunk | undefined;
+  const write = (chunks: ChatCompletionChunk[]): void => {
+    let out = '';
+    for (const chunk of chunks) {
+      template ??= chunk;
+      // Usage is re-emitted once at the end when the client asked; the gateway always asks.
+      if (chunk.choices.length === 0) continue;
+      if (chunk.usage !== undefined) delete chunk.usage;
+      out += `data: ${JSON.stringify(chunk)}\n\n`;
+    }
+    if (out !== '') raw.write(out);
+  };
+  try {
+    write(first);
+    for await (const chunks of rest) write(chunks);
+  } catch (err) {
+    if (signal.aborted) {
+      raw.destroy();
+      return reply;
+    }
+    const cut = err instanceof StreamCut ? err : new StreamCut(String(err));
+    reply.log.warn({ msg: cut.message }, 'upstream stream cut after the first byte');
+    const error = new GatewayError('SY_STREAM_INTERRUPTED', `${cut.message}; the answer above is incomplete`);
+    // No [DONE]: an error event is how the OpenAI SDKs learn a stream failed.
+    raw.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
+    return reply;
+  }
+  const usage = decoder.usage;
+  let tail = '';
+  if (wantsUsage && usage && template) {
+    tail += `data: ${JSON.stringify({ id: template.id, object: 'chat.completion.chunk', created: template.created, model: template.model, choices: [], usage })}\n\n`;
+  }
+  const cost = usageCost(runtime, served.candidate.model, usage);
+  if (cost !== null) tail += `: x-switchyard-cost-usd=${cost}\n\n`;
+  tail += 'data: [DONE]\n\n';
+  if (cost !== null) raw.addTrailers({ 'x-switchyard-cost-usd': cost });
+  raw.end(tail);
+  return reply;
+}
