@@ -4,6 +4,7 @@
  * which knows its own limits best.
  */
 import type { RequestFeatures } from '../engine/src/decide.js';
+import { imageCost } from '../engine/src/images.js';
 import type { ChatMessage, ChatRequest } from './adapters/types.js';
 import { GatewayError } from './errors.js';
 
@@ -52,7 +53,7 @@ export function parseChatRequest(body: unknown): ChatRequest {
   return b as ChatRequest;
 }
 
-/** The text of a message as a tokenizer sees it: string content, or its text parts joined. */
+/** A message's text as a tokenizer sees it: string content, or its text parts in order. */
 function messageText(m: ChatMessage): string {
   if (typeof m.content === 'string') return m.content;
   if (!Array.isArray(m.content)) return '';
@@ -61,6 +62,25 @@ function messageText(m: ChatMessage): string {
     if (part.type === 'text' && typeof part.text === 'string') text += part.text;
   }
   return text;
+}
+
+/** Count and tiles of the request's image parts, by OpenAI's formula. */
+function imagesOf(messages: readonly ChatMessage[]): RequestFeatures['images'] {
+  let count = 0;
+  let tiles = 0;
+  let sizesKnown = true;
+  for (const m of messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const part of m.content) {
+      if (part.type !== 'image_url') continue;
+      const image = part.image_url as { url?: unknown; detail?: unknown } | undefined;
+      const cost = imageCost(typeof image?.url === 'string' ? image.url : '', typeof image?.detail === 'string' ? image.detail : undefined);
+      count++;
+      tiles += cost.tiles;
+      sizesKnown &&= cost.sizeKnown;
+    }
+  }
+  return count === 0 ? undefined : { count, tiles, sizesKnown };
 }
 
 /** The features `decide` reads from a validated request. */
@@ -74,9 +94,10 @@ export function requestFeatures(req: ChatRequest): RequestFeatures {
   return {
     model: req.model,
     metadata,
-    messageCount: req.messages.length,
+    messages: req.messages.map((m) => ({ role: m.role, content: messageText(m), name: typeof m.name === 'string' ? m.name : undefined })),
     maxTokens,
     stream: req.stream === true,
-    text: req.messages.map(messageText).join('\n'),
+    images: imagesOf(req.messages),
+    tools: Array.isArray(req.tools) ? (req.tools as unknown[]) : undefined,
   };
 }

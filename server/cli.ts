@@ -3,6 +3,7 @@
 import { runServe, SERVE_HELP } from './main.js';
 import { runDemo, DEMO_HELP } from './demo.js';
 import { runSimCli } from '../bench/sim/cli.js';
+import { runTokens, TOKENS_HELP } from '../engine/src/tools/tokens.js';
 
 const USAGE = `usage: switchyard <command> [options]
 
@@ -10,6 +11,7 @@ commands:
   serve   serve the OpenAI-compatible gateway under a policy (default: policies/default.yaml)
   sim     run the SIMULATED providers (OpenAI, Anthropic, Gemini wire formats) for tests and demos
   demo    start simulated providers and the gateway, send a few requests, show where they went
+  tokens  count the tokens of standard input (o200k_base or cl100k_base, exactly as tiktoken)
 
 Run \`switchyard <command> --help\` for a command's options.`;
 
@@ -17,6 +19,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>
   serve: { run: runServe, help: SERVE_HELP },
   sim: { run: runSimCli },
   demo: { run: runDemo, help: DEMO_HELP },
+  tokens: { run: runTokens, help: TOKENS_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,11 +1,12 @@
 // The ABI of the Switchyard core, and nothing else. The host:
 //   1. reserveProgram(len) -> ptr, writes the compiled program there, loadProgram(len);
-//   2. per request: writes REQUEST at requestPtr(), the UTF-8 text at reserveText(len),
-//      SNAPSHOT at reserveSnapshot(entries), then calls decide() once and reads DECISION at
-//      decisionPtr().
+//   2. loads each tokenizer vocabulary once: reserveVocab(encoding, len), loadVocab(...);
+//   3. per request: writes REQUEST at requestPtr(), the UTF-8 text at reserveText(len), the
+//      segment table at reserveSegments(n), SNAPSHOT at reserveSnapshot(entries), then calls
+//      decide() once and reads DECISION at decisionPtr().
 // Every argument and result is a number, so no loader glue sits on the hot path.
 import {
-  ABI_VERSION as VERSION, REQUEST_SIZE, DECISION_SIZE, SNAP_ENTRY_SIZE, LOAD_TRUNCATED,
+  ABI_VERSION as VERSION, REQUEST_SIZE, DECISION_SIZE, SNAP_ENTRY_SIZE, SEGMENT_SIZE, LOAD_TRUNCATED,
 } from "./layout";
 import { activate } from "./program";
 import { evaluate } from "./decide";
@@ -16,6 +17,8 @@ let snapshotRegion: usize = 0;
 let snapshotCapacity: u32 = 0;
 let textRegion: usize = 0;
 let textCapacity: u32 = 0;
+let segmentRegion: usize = 0;
+let segmentCapacity: u32 = 0;
 let programRegion: usize = 0;
 
 /** The ABI version the host must match. */
@@ -37,6 +40,17 @@ export function reserveText(len: u32): usize {
     textCapacity = cap;
   }
   return textRegion;
+}
+
+/** Address of a segment table of at least `count` entries; grows only. */
+export function reserveSegments(count: u32): usize {
+  if (count > segmentCapacity || segmentRegion == 0) {
+    let cap = segmentCapacity == 0 ? <u32>64 : segmentCapacity;
+    while (cap < count) cap <<= 1;
+    segmentRegion = heap.alloc(cap * SEGMENT_SIZE);
+    segmentCapacity = cap;
+  }
+  return segmentRegion;
 }
 
 /** Address of a zeroed snapshot region holding `entries` per-model entries. */
@@ -67,5 +81,11 @@ export function loadProgram(len: u32): u32 {
  * model past them counts as closed, no data); returns the DECISION status.
  */
 export function decide(snapshotEntries: u32): u32 {
-  return evaluate(requestRegion, snapshotRegion, min<u32>(snapshotEntries, snapshotCapacity), decisionRegion);
+  return evaluate(requestRegion, textRegion, reserveSegments(0), snapshotRegion, min<u32>(snapshotEntries, snapshotCapacity), decisionRegion);
 }
+
+// Token counting, features and embedding: callable on their own (countTokens, embedText, ...)
+// as well as from decide.
+export { reserveVocab, loadVocab, countTokens } from "./tokenizer";
+export { embedText, cosine, vectorPtr } from "./embed";
+export { computeFeatures, complexityScore, defaultWeightsPtr } from "./features";

@@ -3,7 +3,7 @@
 // little-endian. The host writes REQUEST and SNAPSHOT, the core writes DECISION.
 
 /** Bumped on any change to a layout below or to the export list. */
-export const ABI_VERSION: u32 = 1;
+export const ABI_VERSION: u32 = 2;
 
 /** An interned-string id that no policy string has: a request value the policy never names. */
 export const NO_ID: u32 = 0xffffffff;
@@ -18,12 +18,18 @@ export const NO_ID: u32 = 0xffffffff;
 //   +--------+--------+--------+--------+
 //   |sess_id |utc_hour|weekday |text_len|  32
 //   +--------+--------+--------+--------+
-//   |meta_cnt|reserved|  meta[0..16): (key_id, value_id) pairs  48..176
+//   |meta_cnt|seg_cnt |  meta[0..16): (key_id, value_id) pairs  56..184
 //   +--------+--------+-----------------
+//   |cont_len|img_cnt |img_tile|tool_o2k|  184   tool_o2k / tool_cl: tokens of the tool
+//   +--------+--------+--------+--------+        definitions, counted by the host with this
+//   |tool_cl |tool_chr| turns  |reserved|  200   core's own countTokens (OpenAI's formula)
+//   +--------+--------+--------+--------+
+//   |         reserved up to 256        |
 //
-// The message text itself (UTF-8) lives in the separate text buffer; `text_len` says how many
-// bytes of it belong to this request. Token counts and complexity features are computed by the
-// core from that text, so they have no slot here.
+// The text buffer holds the message contents first, joined by "\n" (`cont_len` bytes: what
+// features and embeddings read), then every role and name. The segment table (reserveSegments)
+// says where each piece is: one SEGMENT per role, content and name, in message order; a ROLE
+// segment starts a message. Token counts are the core's work, so they have no slot here.
 export const REQ_MODEL_ID: u32 = 0;
 export const REQ_FLAGS: u32 = 4;
 export const REQ_MESSAGE_COUNT: u32 = 8;
@@ -37,9 +43,17 @@ export const REQ_UTC_HOUR: u32 = 36;
 export const REQ_WEEKDAY: u32 = 40;
 export const REQ_TEXT_LEN: u32 = 44;
 export const REQ_META_COUNT: u32 = 48;
+export const REQ_SEGMENT_COUNT: u32 = 52;
 export const REQ_META: u32 = 56;
 export const REQ_META_MAX: u32 = 16;
-export const REQUEST_SIZE: u32 = 192;
+export const REQ_CONTENT_LEN: u32 = 184;
+export const REQ_IMAGE_COUNT: u32 = 188;
+export const REQ_IMAGE_TILES: u32 = 192;
+export const REQ_TOOL_TOKENS_O200K: u32 = 196;
+export const REQ_TOOL_TOKENS_CL100K: u32 = 200;
+export const REQ_TOOL_CHARS: u32 = 204;
+export const REQ_TURNS: u32 = 208;
+export const REQUEST_SIZE: u32 = 256;
 
 // REQ_FLAGS bits
 export const FLAG_STREAM: u32 = 1;
@@ -47,6 +61,16 @@ export const FLAG_TOOLS: u32 = 2;
 export const FLAG_IMAGES: u32 = 4;
 export const FLAG_JSON_MODE: u32 = 8;
 export const FLAG_MAX_TOKENS_SET: u32 = 16;
+
+// SEGMENT: one piece of a chat prompt in the text buffer, 12 bytes.
+//   offset u32 | length u32 | kind u32
+export const SEG_OFFSET: u32 = 0;
+export const SEG_LENGTH: u32 = 4;
+export const SEG_KIND: u32 = 8;
+export const SEGMENT_SIZE: u32 = 12;
+export const SEG_ROLE: u32 = 0;
+export const SEG_CONTENT: u32 = 1;
+export const SEG_NAME: u32 = 2;
 
 // SNAPSHOT: live state per model, indexed by the program's model index.
 //
@@ -74,14 +98,19 @@ export const CIRCUIT_UNAVAILABLE: u32 = 3;
 //   +--------+--------+--------+--------+
 //   | status |route_ix|cand_cnt|max_toks|   0   max_toks: 0 = leave the request's as it is
 //   +--------+--------+--------+--------+
-//   |  tier  |cache_md|prompt_t|p_exact |  16
+//   |  tier  |cache_md|prompt_t|p_exact |  16  prompt_t: o200k_base count with chat overhead
 //   +--------+--------+--------+--------+
-//   |              reserved             |  32..64
+//   | turns  |out_toks| complexity f64  |  32  out_toks: expected output tokens
+//   +--------+--------+-----------------+
+//   |          reserved                 |  48..64
 //   +-----------------------------------+
-//   | candidates[0..32): 24 bytes each  |  64..832
+//   | FEATURES record (features-layout) |  64..320
+//   +-----------------------------------+
+//   | candidates[0..32): 48 bytes each  |  320..1856
 //
 //   candidate: model_ix u32 | excluded u32 (0 = eligible, else an EXCLUDED_* reason) |
-//              est_cost_usd f64 | reserved u64
+//              prompt_tokens u32 | flags u32 (CAND_EXACT) | output_tokens u32 | reserved u32 |
+//              est_cost_usd f64 | batch_cost_usd f64 | reserved f64
 export const DEC_STATUS: u32 = 0;
 export const DEC_ROUTE_INDEX: u32 = 4;
 export const DEC_CANDIDATE_COUNT: u32 = 8;
@@ -90,13 +119,23 @@ export const DEC_TIER: u32 = 16;
 export const DEC_CACHE_MODE: u32 = 20;
 export const DEC_PROMPT_TOKENS: u32 = 24;
 export const DEC_PROMPT_TOKENS_EXACT: u32 = 28;
-export const DEC_CANDIDATES: u32 = 64;
-export const DEC_CANDIDATE_SIZE: u32 = 24;
+export const DEC_TURNS: u32 = 32;
+export const DEC_OUTPUT_TOKENS: u32 = 36;
+export const DEC_COMPLEXITY: u32 = 40;
+export const DEC_FEATURES: u32 = 64;
+export const DEC_FEATURES_MAX: u32 = 256;
+export const DEC_CANDIDATES: u32 = 320;
+export const DEC_CANDIDATE_SIZE: u32 = 48;
 export const DEC_CAND_MODEL: u32 = 0;
 export const DEC_CAND_EXCLUDED: u32 = 4;
-export const DEC_CAND_COST_USD: u32 = 8;
+export const DEC_CAND_PROMPT_TOKENS: u32 = 8;
+export const DEC_CAND_FLAGS: u32 = 12;
+export const DEC_CAND_OUTPUT_TOKENS: u32 = 16;
+export const DEC_CAND_COST_USD: u32 = 24;
+export const DEC_CAND_BATCH_COST_USD: u32 = 32;
 export const DEC_CANDIDATES_MAX: u32 = 32;
-export const DECISION_SIZE: u32 = 832;
+export const DECISION_SIZE: u32 = 1856;
+export const CAND_EXACT: u32 = 1;
 
 // DEC_STATUS values
 export const STATUS_OK: u32 = 0;
@@ -107,20 +146,51 @@ export const STATUS_NO_PROGRAM: u32 = 2;
 export const EXCLUDED_NONE: u32 = 0;
 export const EXCLUDED_UNAVAILABLE: u32 = 1;
 export const EXCLUDED_CIRCUIT_OPEN: u32 = 2;
+/** Prompt tokens plus expected output exceed the model's context window. */
+export const EXCLUDED_CONTEXT: u32 = 3;
+
+// Tokenizer ids, in the program's model table
+export const TOKENIZER_O200K: u32 = 0;
+export const TOKENIZER_CL100K: u32 = 1;
+export const TOKENIZER_ESTIMATE: u32 = 2;
 
 // PROGRAM: what engine/src/policy/lower.ts emits.
 //
 //   header (24 bytes): magic "SYP1" u32 | format u32 | model_count u32 | route_count u32 |
-//                      reserved u64
-//   models: model_count x 24 bytes: provider_ix u32 | context_window u32 |
-//                                   input_usd_per_mtok f64 | output_usd_per_mtok f64
-//   routes: route_count x variable: match_model_count u32 | match_meta_count u32 |
-//           candidate_count u32 | model ids u32[match_model_count] |
-//           (key_id, value_id) u32 pairs[match_meta_count] | model indices u32[candidate_count]
+//                      weight_count u32 | reserved u32
+//   models: model_count x 64 bytes:
+//     provider_ix u32 | context_window u32 | tokenizer u32 | image_base u32 | image_tile u32 |
+//     reserved u32 | input_usd_per_mtok f64 | cached_input f64 | output f64 |
+//     batch_discount f64 | chars_per_token f64
+//   weights: weight_count x f64, the complexity score's weights then its bias (0 = defaults)
+//   routes: route_count x (40-byte header + arrays):
+//     match_model_count u32 | match_meta_count u32 | candidate_count u32 | expected_output u32 |
+//     tokens_min u32 | tokens_max u32 | complexity_min f64 | complexity_max f64 |
+//     model ids u32[match_model_count] | (key_id, value_id) u32 pairs[match_meta_count] |
+//     model indices u32[candidate_count]
 export const PROGRAM_MAGIC: u32 = 0x31505953; // "SYP1"
-export const PROGRAM_FORMAT: u32 = 1;
+export const PROGRAM_FORMAT: u32 = 2;
 export const PROGRAM_HEADER_SIZE: u32 = 24;
-export const PROGRAM_MODEL_SIZE: u32 = 24;
+export const PROGRAM_MODEL_SIZE: u32 = 64;
+export const PM_PROVIDER: u32 = 0;
+export const PM_CONTEXT_WINDOW: u32 = 4;
+export const PM_TOKENIZER: u32 = 8;
+export const PM_IMAGE_BASE: u32 = 12;
+export const PM_IMAGE_TILE: u32 = 16;
+export const PM_INPUT_PRICE: u32 = 24;
+export const PM_CACHED_INPUT_PRICE: u32 = 32;
+export const PM_OUTPUT_PRICE: u32 = 40;
+export const PM_BATCH_DISCOUNT: u32 = 48;
+export const PM_CHARS_PER_TOKEN: u32 = 56;
+export const PROGRAM_ROUTE_HEADER_SIZE: u32 = 40;
+export const PR_MATCH_MODELS: u32 = 0;
+export const PR_MATCH_META: u32 = 4;
+export const PR_CANDIDATES: u32 = 8;
+export const PR_EXPECTED_OUTPUT: u32 = 12;
+export const PR_TOKENS_MIN: u32 = 16;
+export const PR_TOKENS_MAX: u32 = 20;
+export const PR_COMPLEXITY_MIN: u32 = 24;
+export const PR_COMPLEXITY_MAX: u32 = 32;
 
 // loadProgram results
 export const LOAD_OK: u32 = 0;

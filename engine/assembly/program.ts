@@ -1,7 +1,8 @@
-// Reader for a compiled policy program (layout in layout.ts). `loadProgram` validates every
-// count and reference once, so the evaluator can walk the program without bounds checks.
+// Reader for a compiled policy program (layout in layout.ts). `activate` validates every count
+// and reference once, so the evaluator can walk the program without bounds checks.
 import {
-  PROGRAM_MAGIC, PROGRAM_FORMAT, PROGRAM_HEADER_SIZE, PROGRAM_MODEL_SIZE,
+  PROGRAM_MAGIC, PROGRAM_FORMAT, PROGRAM_HEADER_SIZE, PROGRAM_MODEL_SIZE, PROGRAM_ROUTE_HEADER_SIZE,
+  PR_MATCH_MODELS, PR_MATCH_META, PR_CANDIDATES, PM_TOKENIZER, TOKENIZER_ESTIMATE,
   LOAD_OK, LOAD_BAD_MAGIC, LOAD_BAD_FORMAT, LOAD_TRUNCATED, LOAD_BAD_REFERENCE,
 } from "./layout";
 
@@ -11,6 +12,9 @@ export let modelCount: u32 = 0;
 export let routeCount: u32 = 0;
 /** Start of the model table. */
 export let modelsBase: usize = 0;
+/** Start of the complexity weights, 0 when the program keeps the defaults. */
+export let weightsBase: usize = 0;
+export let weightCount: u32 = 0;
 /** Byte offset of each route record, so evaluation jumps straight to route i. */
 export let routeOffsets: StaticArray<usize> = new StaticArray<usize>(0);
 
@@ -21,20 +25,26 @@ export function activate(base: usize, len: u32): u32 {
   if (load<u32>(base, 4) != PROGRAM_FORMAT) return LOAD_BAD_FORMAT;
   const models = load<u32>(base, 8);
   const routes = load<u32>(base, 12);
+  const weights = load<u32>(base, 16);
   const end = base + <usize>len;
   let p = base + <usize>PROGRAM_HEADER_SIZE;
-  if (<u64>models * PROGRAM_MODEL_SIZE > <u64>(end - p)) return LOAD_TRUNCATED;
+  if (<u64>models * PROGRAM_MODEL_SIZE + <u64>weights * 8 > <u64>(end - p)) return LOAD_TRUNCATED;
   const mBase = p;
+  for (let m: u32 = 0; m < models; m++) {
+    if (load<u32>(mBase + <usize>(m * PROGRAM_MODEL_SIZE), PM_TOKENIZER) > TOKENIZER_ESTIMATE) return LOAD_BAD_REFERENCE;
+  }
   p += <usize>(models * PROGRAM_MODEL_SIZE);
+  const wBase = p;
+  p += <usize>(weights * 8);
   const offsets = new StaticArray<usize>(<i32>routes);
   for (let r: u32 = 0; r < routes; r++) {
-    if (p + 12 > end) return LOAD_TRUNCATED;
-    const matchModels = load<u32>(p);
-    const matchMeta = load<u32>(p, 4);
-    const candidates = load<u32>(p, 8);
+    if (<u64>p + PROGRAM_ROUTE_HEADER_SIZE > <u64>end) return LOAD_TRUNCATED;
+    const matchModels = load<u32>(p, PR_MATCH_MODELS);
+    const matchMeta = load<u32>(p, PR_MATCH_META);
+    const candidates = load<u32>(p, PR_CANDIDATES);
     const words = <u64>matchModels + <u64>matchMeta * 2 + <u64>candidates;
-    if (<u64>(p + 12) + words * 4 > <u64>end) return LOAD_TRUNCATED;
-    const cand = p + 12 + <usize>((matchModels + matchMeta * 2) * 4);
+    if (<u64>(p + PROGRAM_ROUTE_HEADER_SIZE) + words * 4 > <u64>end) return LOAD_TRUNCATED;
+    const cand = candidatesOf(p);
     for (let c: u32 = 0; c < candidates; c++) {
       if (load<u32>(cand + <usize>(c * 4)) >= models) return LOAD_BAD_REFERENCE;
     }
@@ -45,16 +55,28 @@ export function activate(base: usize, len: u32): u32 {
   modelCount = models;
   routeCount = routes;
   modelsBase = mBase;
+  weightsBase = weights > 0 ? wBase : 0;
+  weightCount = weights;
   routeOffsets = offsets;
   return LOAD_OK;
 }
 
-/** Input price of model `m` in USD per million tokens. */
-@inline export function modelInputPrice(m: u32): f64 {
-  return load<f64>(modelsBase + <usize>(m * PROGRAM_MODEL_SIZE), 8);
+/** Address of model `m`'s record. */
+@inline export function modelAt(m: u32): usize {
+  return modelsBase + <usize>(m * PROGRAM_MODEL_SIZE);
 }
 
-/** Output price of model `m` in USD per million tokens. */
-@inline export function modelOutputPrice(m: u32): f64 {
-  return load<f64>(modelsBase + <usize>(m * PROGRAM_MODEL_SIZE), 16);
+/** Address of the match model ids of the route at `r`. */
+@inline export function matchModelsOf(r: usize): usize {
+  return r + <usize>PROGRAM_ROUTE_HEADER_SIZE;
+}
+
+/** Address of the route's (key, value) metadata pairs. */
+@inline export function matchMetaOf(r: usize): usize {
+  return matchModelsOf(r) + <usize>(load<u32>(r, PR_MATCH_MODELS) * 4);
+}
+
+/** Address of the route's candidate model indices. */
+@inline export function candidatesOf(r: usize): usize {
+  return matchMetaOf(r) + <usize>(load<u32>(r, PR_MATCH_META) * 8);
 }

@@ -7,6 +7,16 @@ import * as abi from './abi.js';
 import { instantiateCore } from './wasm.js';
 import { EngineError } from './errors.js';
 import type { CompiledPolicy } from './policy/lower.js';
+import { loadVocabularies, ENCODING_IDS } from './tokenizer.js';
+import { toolChars, toolTokens } from './tool-tokens.js';
+import { readFeatures, type ComplexityFeatures } from './features.js';
+
+/** One chat message as the tokenizer sees it: its text content and optional name. */
+export interface PromptMessage {
+  role: string;
+  content: string;
+  name?: string | undefined;
+}
 
 /** The features of one request that a policy may look at. */
 export interface RequestFeatures {
@@ -14,12 +24,14 @@ export interface RequestFeatures {
   model: string;
   /** Request metadata (the body's `metadata` object). */
   metadata?: Readonly<Record<string, string>> | undefined;
-  messageCount: number;
+  messages: readonly PromptMessage[];
   /** Requested maximum output tokens, null when the client left it open. */
   maxTokens: number | null;
   stream: boolean;
-  /** All message text, as the tokenizer should see it. */
-  text: string;
+  /** Image inputs: how many, their 512-px tiles at high detail, and whether every size was known. */
+  images?: { count: number; tiles: number; sizesKnown: boolean } | undefined;
+  /** OpenAI tool definitions of the request. */
+  tools?: readonly unknown[] | undefined;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half_open' | 'unavailable';
@@ -29,13 +41,21 @@ export interface Snapshot {
   models?: Readonly<Record<string, { circuit?: CircuitState; latencyEwmaMs?: number; errorRate?: number }>>;
 }
 
-export type ExclusionReason = 'unavailable' | 'circuit_open';
+export type ExclusionReason = 'unavailable' | 'circuit_open' | 'context_window';
 
 export interface CandidateDecision {
   model: string;
   provider: string;
   upstream: string;
+  /** Prompt tokens under this model's tokenizer, chat overhead and images included. */
+  promptTokens: number;
+  /** True when counted by the model's exact tokenizer; false for an estimate. */
+  promptTokensExact: boolean;
+  /** Output tokens the estimate assumes: max_tokens, or the route's expectation. */
+  outputTokens: number;
   estimatedCostUsd: number;
+  /** The same request on the provider's batch tier (equal to the estimate when it has none). */
+  batchCostUsd: number;
   /** Why this candidate may not serve now; null when it may. */
   excluded: ExclusionReason | null;
 }
@@ -50,9 +70,13 @@ export interface Decision {
   /** Output token limit the route sets; null leaves the request's own. */
   maxTokens: number | null;
   tier: 'realtime';
+  /** o200k_base prompt tokens with chat overhead: the size routes match on. */
   promptTokens: number;
-  /** False while the count is an estimate rather than the provider's exact tokenizer. */
+  /** False when an image size had to be assumed. */
   promptTokensExact: boolean;
+  /** Complexity score in [0, 1] and the features it came from. */
+  complexity: number;
+  features: ComplexityFeatures;
 }
 
 const CIRCUIT_CODES: Record<CircuitState, number> = {
@@ -65,6 +89,7 @@ const CIRCUIT_CODES: Record<CircuitState, number> = {
 const EXCLUSIONS: Record<number, ExclusionReason> = {
   [abi.EXCLUDED_UNAVAILABLE]: 'unavailable',
   [abi.EXCLUDED_CIRCUIT_OPEN]: 'circuit_open',
+  [abi.EXCLUDED_CONTEXT]: 'context_window',
 };
 
 const utf8 = new TextEncoder();
@@ -82,6 +107,7 @@ export class Decider {
   constructor(compiled: CompiledPolicy) {
     this.compiled = compiled;
     this.#core = instantiateCore();
+    loadVocabularies(this.#core);
     const ptr = this.#core.reserveProgram(compiled.program.length);
     this.#refreshViews();
     this.#bytes.set(compiled.program, ptr);
@@ -98,32 +124,84 @@ export class Decider {
   decide(request: RequestFeatures, snapshot?: Snapshot): Decision {
     const core = this.#core;
     const { policy, strings, modelIndex } = this.compiled;
+    const messages = request.messages;
+    const toolTokensO200k = request.tools ? toolTokens(request.tools, 'o200k_base', (t) => this.#count(ENCODING_IDS.o200k_base, t)) : 0;
+    const toolTokensCl100k = request.tools ? toolTokens(request.tools, 'cl100k_base', (t) => this.#count(ENCODING_IDS.cl100k_base, t)) : 0;
+
+    let capacity = 0;
+    for (const m of messages) capacity += (m.content.length + m.role.length + (m.name?.length ?? 0)) * 3 + 1;
     // Room for the worst case of UTF-16 -> UTF-8 (3 bytes per code unit); may grow memory.
-    const textPtr = core.reserveText(request.text.length * 3);
+    const textPtr = core.reserveText(capacity);
+    let segCount = messages.length * 2;
+    for (const m of messages) if (m.name !== undefined) segCount++;
+    const segPtr = core.reserveSegments(segCount);
     const snapPtr = core.reserveSnapshot(policy.models.length);
     this.#refreshViews();
     const bytes = this.#bytes;
     const view = this.#view;
-    const { written } = utf8.encodeInto(request.text, bytes.subarray(textPtr, textPtr + request.text.length * 3));
+
+    // Contents first, joined by "\n" (what features read), then roles and names.
+    const contentAt: number[] = new Array(messages.length);
+    const contentLen: number[] = new Array(messages.length);
+    let at = textPtr;
+    const end = textPtr + capacity;
+    messages.forEach((m, i) => {
+      if (i > 0) bytes[at++] = 0x0a;
+      contentAt[i] = at - textPtr;
+      const { written } = utf8.encodeInto(m.content, bytes.subarray(at, end));
+      contentLen[i] = written;
+      at += written;
+    });
+    const contentBytes = at - textPtr;
+    let seg = segPtr;
+    const writeSegment = (offset: number, length: number, kind: number): void => {
+      view.setUint32(seg + abi.SEG_OFFSET, offset, true);
+      view.setUint32(seg + abi.SEG_LENGTH, length, true);
+      view.setUint32(seg + abi.SEG_KIND, kind, true);
+      seg += abi.SEGMENT_SIZE;
+    };
+    let turns = 0;
+    messages.forEach((m, i) => {
+      if (m.role === 'user') turns++;
+      const roleAt = at - textPtr;
+      at += utf8.encodeInto(m.role, bytes.subarray(at, end)).written;
+      writeSegment(roleAt, at - textPtr - roleAt, abi.SEG_ROLE);
+      writeSegment(contentAt[i]!, contentLen[i]!, abi.SEG_CONTENT);
+      if (m.name !== undefined) {
+        const nameAt = at - textPtr;
+        at += utf8.encodeInto(m.name, bytes.subarray(at, end)).written;
+        writeSegment(nameAt, at - textPtr - nameAt, abi.SEG_NAME);
+      }
+    });
 
     const req = this.#requestPtr;
     bytes.fill(0, req, req + abi.REQUEST_SIZE);
     view.setUint32(req + abi.REQ_MODEL_ID, strings.get(request.model) ?? abi.NO_ID, true);
     let flags = request.stream ? abi.FLAG_STREAM : 0;
     if (request.maxTokens !== null) flags |= abi.FLAG_MAX_TOKENS_SET;
+    if (request.tools && request.tools.length > 0) flags |= abi.FLAG_TOOLS;
+    if (request.images && request.images.count > 0) flags |= abi.FLAG_IMAGES;
     view.setUint32(req + abi.REQ_FLAGS, flags, true);
-    view.setUint32(req + abi.REQ_MESSAGE_COUNT, request.messageCount, true);
+    view.setUint32(req + abi.REQ_MESSAGE_COUNT, messages.length, true);
     view.setUint32(req + abi.REQ_MAX_TOKENS, request.maxTokens ?? 0, true);
-    view.setUint32(req + abi.REQ_TEXT_LEN, written, true);
+    view.setUint32(req + abi.REQ_TEXT_LEN, at - textPtr, true);
+    view.setUint32(req + abi.REQ_SEGMENT_COUNT, (seg - segPtr) / abi.SEGMENT_SIZE, true);
+    view.setUint32(req + abi.REQ_CONTENT_LEN, contentBytes, true);
+    view.setUint32(req + abi.REQ_IMAGE_COUNT, request.images?.count ?? 0, true);
+    view.setUint32(req + abi.REQ_IMAGE_TILES, request.images?.tiles ?? 0, true);
+    view.setUint32(req + abi.REQ_TOOL_TOKENS_O200K, toolTokensO200k, true);
+    view.setUint32(req + abi.REQ_TOOL_TOKENS_CL100K, toolTokensCl100k, true);
+    view.setUint32(req + abi.REQ_TOOL_CHARS, toolChars(request.tools), true);
+    view.setUint32(req + abi.REQ_TURNS, turns, true);
     let metaCount = 0;
     if (request.metadata) {
       for (const key in request.metadata) {
         // Keys the policy never names cannot affect a decision, so they take no slot.
         const keyId = strings.get(key);
         if (keyId === undefined || metaCount === abi.REQ_META_MAX) continue;
-        const at = req + abi.REQ_META + metaCount * 8;
-        view.setUint32(at, keyId, true);
-        view.setUint32(at + 4, strings.get(String(request.metadata[key])) ?? abi.NO_ID, true);
+        const slot = req + abi.REQ_META + metaCount * 8;
+        view.setUint32(slot, keyId, true);
+        view.setUint32(slot + 4, strings.get(String(request.metadata[key])) ?? abi.NO_ID, true);
         metaCount++;
       }
     }
@@ -134,18 +212,26 @@ export class Decider {
         const m = modelIndex.get(name);
         const state = snapshot.models[name];
         if (m === undefined || !state) continue;
-        const at = snapPtr + m * abi.SNAP_ENTRY_SIZE;
-        view.setUint32(at + abi.SNAP_CIRCUIT, CIRCUIT_CODES[state.circuit ?? 'closed'], true);
-        view.setFloat64(at + abi.SNAP_LATENCY_EWMA_MS, state.latencyEwmaMs ?? 0, true);
-        view.setFloat64(at + abi.SNAP_ERROR_RATE, state.errorRate ?? 0, true);
+        const entry = snapPtr + m * abi.SNAP_ENTRY_SIZE;
+        view.setUint32(entry + abi.SNAP_CIRCUIT, CIRCUIT_CODES[state.circuit ?? 'closed'], true);
+        view.setFloat64(entry + abi.SNAP_LATENCY_EWMA_MS, state.latencyEwmaMs ?? 0, true);
+        view.setFloat64(entry + abi.SNAP_ERROR_RATE, state.errorRate ?? 0, true);
       }
     }
 
     const status = core.decide(policy.models.length);
-    return this.#readDecision(status);
+    return this.#readDecision(status, request.images?.sizesKnown ?? true);
   }
 
-  #readDecision(status: number): Decision {
+  /** Tokens of `text` under an encoding, counted by this instance's core. */
+  #count(encoding: number, text: string): number {
+    const ptr = this.#core.reserveText(text.length * 3);
+    this.#refreshViews();
+    const { written } = utf8.encodeInto(text, this.#bytes.subarray(ptr, ptr + text.length * 3));
+    return this.#core.countTokens(encoding, ptr, written);
+  }
+
+  #readDecision(status: number, imageSizesKnown: boolean): Decision {
     const { policy } = this.compiled;
     const view = this.#view;
     const dec = this.#decisionPtr;
@@ -153,7 +239,9 @@ export class Decider {
       policyHash: policy.hash,
       tier: 'realtime' as const,
       promptTokens: view.getUint32(dec + abi.DEC_PROMPT_TOKENS, true),
-      promptTokensExact: view.getUint32(dec + abi.DEC_PROMPT_TOKENS_EXACT, true) === 1,
+      promptTokensExact: view.getUint32(dec + abi.DEC_PROMPT_TOKENS_EXACT, true) === 1 && imageSizesKnown,
+      complexity: view.getFloat64(dec + abi.DEC_COMPLEXITY, true),
+      features: readFeatures(view, dec + abi.DEC_FEATURES),
     };
     if (status !== abi.STATUS_OK) {
       if (status === abi.STATUS_NO_PROGRAM) throw new EngineError('SY_ENGINE_PROGRAM', 'no program loaded');
@@ -162,14 +250,18 @@ export class Decider {
     const count = view.getUint32(dec + abi.DEC_CANDIDATE_COUNT, true);
     const candidates: CandidateDecision[] = [];
     for (let i = 0; i < count; i++) {
-      const at = dec + abi.DEC_CANDIDATES + i * abi.DEC_CANDIDATE_SIZE;
-      const model = policy.models[view.getUint32(at + abi.DEC_CAND_MODEL, true)]!;
+      const c = dec + abi.DEC_CANDIDATES + i * abi.DEC_CANDIDATE_SIZE;
+      const model = policy.models[view.getUint32(c + abi.DEC_CAND_MODEL, true)]!;
       candidates.push({
         model: model.name,
         provider: model.provider,
         upstream: model.upstream,
-        estimatedCostUsd: view.getFloat64(at + abi.DEC_CAND_COST_USD, true),
-        excluded: EXCLUSIONS[view.getUint32(at + abi.DEC_CAND_EXCLUDED, true)] ?? null,
+        promptTokens: view.getUint32(c + abi.DEC_CAND_PROMPT_TOKENS, true),
+        promptTokensExact: (view.getUint32(c + abi.DEC_CAND_FLAGS, true) & abi.CAND_EXACT) !== 0 && imageSizesKnown,
+        outputTokens: view.getUint32(c + abi.DEC_CAND_OUTPUT_TOKENS, true),
+        estimatedCostUsd: view.getFloat64(c + abi.DEC_CAND_COST_USD, true),
+        batchCostUsd: view.getFloat64(c + abi.DEC_CAND_BATCH_COST_USD, true),
+        excluded: EXCLUSIONS[view.getUint32(c + abi.DEC_CAND_EXCLUDED, true)] ?? null,
       });
     }
     const maxTokens = view.getUint32(dec + abi.DEC_MAX_TOKENS, true);

@@ -26,7 +26,7 @@ function servedHeaders(served: Served<unknown>): Record<string, string> {
 
 function usageCost(runtime: PolicyRuntime, model: string, usage: Usage | null | undefined): string | null {
   if (!usage) return null;
-  return formatUsd(costUsd(runtime.models.get(model)!, { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens }));
+  return formatUsd(costUsd(runtime.models.get(model)!, { inputTokens: usage.prompt_tokens, cachedInputTokens: usage.prompt_tokens_details?.cached_tokens ?? 0, outputTokens: usage.completion_tokens }));
 }
 
 /** Registers the chat completions endpoint. */

@@ -13,6 +13,10 @@ import { validatePolicySchema } from './schema.js';
 import type { RawPolicy } from './schema.js';
 import type { ModelSpec, Policy, ProviderSpec, RouteSpec, SourceLocation } from './types.js';
 import { lowerPolicy, type CompiledPolicy } from './lower.js';
+import { complexityWeightVector } from '../features.js';
+import { CHARS_PER_TOKEN, DEFAULT_EXPECTED_OUTPUT_TOKENS, IMAGE_BASE_TOKENS, IMAGE_TILE_TOKENS, defaultTokenizer } from './defaults.js';
+
+const MAX_U32 = 0xffffffff;
 
 /** A checked policy with its warnings, or every error (sorted by position, capped) and warnings. */
 export type CompileResult =
@@ -67,20 +71,41 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy): Policy {
     baseUrl: p.base_url,
     baseUrlEnv: p.base_url_env ?? null,
     apiKeyEnv: p.api_key_env,
+    batchDiscount: p.batch_discount ?? 0,
     loc: keyLoc('providers', name),
   }));
-  const models = Object.entries(raw.models).map(([name, m]): ModelSpec => ({
-    name,
-    provider: m.provider,
-    upstream: m.upstream ?? name,
-    inputPerMTok: m.price.input,
-    outputPerMTok: m.price.output,
-    contextWindow: m.context_window,
-    loc: keyLoc('models', name),
-  }));
+  const models = Object.entries(raw.models).map(([name, m]): ModelSpec => {
+    // The checker guarantees the provider exists.
+    const provider = raw.providers[m.provider]!;
+    const upstream = m.upstream ?? name;
+    return {
+      name,
+      provider: m.provider,
+      upstream,
+      inputPerMTok: m.price.input,
+      outputPerMTok: m.price.output,
+      cachedInputPerMTok: m.price.cached_input ?? m.price.input,
+      batchDiscount: m.price.batch_discount ?? provider.batch_discount ?? 0,
+      contextWindow: m.context_window,
+      tokenizer: m.tokenizer ?? defaultTokenizer(provider.kind, upstream),
+      charsPerToken: m.chars_per_token ?? CHARS_PER_TOKEN[provider.kind],
+      imageBaseTokens: m.image_tokens?.base ?? IMAGE_BASE_TOKENS,
+      imageTileTokens: m.image_tokens?.tile ?? IMAGE_TILE_TOKENS,
+      loc: keyLoc('models', name),
+    };
+  });
   const routes = raw.routes.map((r, i): RouteSpec => {
     const match = routeMatch(r, i, parsed);
-    return { name: r.name, matchModels: match.models, matchMetadata: match.metadata, candidates: [...r.candidates], loc: locate(parsed, ['routes', i]) };
+    return {
+      name: r.name,
+      matchModels: match.models,
+      matchMetadata: match.metadata,
+      matchComplexity: [r.match?.complexity?.min ?? 0, r.match?.complexity?.max ?? 1],
+      matchPromptTokens: [r.match?.prompt_tokens?.min ?? 0, r.match?.prompt_tokens?.max ?? MAX_U32],
+      candidates: [...r.candidates],
+      expectedOutputTokens: r.expected_output_tokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS,
+      loc: locate(parsed, ['routes', i]),
+    };
   });
   return {
     file: parsed.file,
@@ -89,6 +114,7 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy): Policy {
     providers: providers.sort(bySource),
     models: models.sort(bySource),
     routes,
+    complexityWeights: { ...raw.complexity?.weights, ...(raw.complexity?.bias === undefined ? {} : { bias: raw.complexity.bias }) },
   };
 }
 
@@ -126,7 +152,9 @@ function lowerChecked(result: CompileResult): BuildResult {
   if (!result.ok) return result;
   // After check: the implicit routes must not take part in the shadowing analysis, since any
   // catch-all route the operator writes shadows them on purpose.
-  return { ok: true, compiled: lowerPolicy(withDirectRoutes(result.policy)), warnings: result.warnings };
+  // The schema allows only known weight names, so the vector cannot be refused here.
+  const weights = Object.keys(result.policy.complexityWeights).length > 0 ? complexityWeightVector(result.policy.complexityWeights) : [];
+  return { ok: true, compiled: lowerPolicy(withDirectRoutes(result.policy), weights), warnings: result.warnings };
 }
 
 /**
@@ -140,7 +168,10 @@ export function withDirectRoutes(policy: Policy): Policy {
     name: `model:${m.name}`,
     matchModels: [m.name],
     matchMetadata: [],
+    matchComplexity: [0, 1],
+    matchPromptTokens: [0, MAX_U32],
     candidates: [m.name],
+    expectedOutputTokens: DEFAULT_EXPECTED_OUTPUT_TOKENS,
     loc: m.loc,
   }));
   return { ...policy, routes: [...policy.routes, ...direct] };

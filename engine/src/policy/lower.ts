@@ -3,8 +3,8 @@
  * engine/assembly/layout.ts). Strings the policy compares (model aliases, metadata keys and
  * values) are interned here, once, so the core compares integers and never sees text.
  */
-import { PROGRAM_MAGIC, PROGRAM_FORMAT, PROGRAM_HEADER_SIZE, PROGRAM_MODEL_SIZE } from '../abi.js';
-import type { Policy } from './types.js';
+import * as abi from '../abi.js';
+import type { Policy, TokenizerKind } from './types.js';
 
 /** A policy ready to serve: the checked policy, its program bytes and its string table. */
 export interface CompiledPolicy {
@@ -16,8 +16,17 @@ export interface CompiledPolicy {
   modelIndex: ReadonlyMap<string, number>;
 }
 
-/** Program bytes and string table for a checked policy. */
-export function lowerPolicy(policy: Policy): CompiledPolicy {
+const TOKENIZER_IDS: Record<TokenizerKind, number> = {
+  o200k_base: abi.TOKENIZER_O200K,
+  cl100k_base: abi.TOKENIZER_CL100K,
+  estimate: abi.TOKENIZER_ESTIMATE,
+};
+
+/**
+ * Program bytes and string table for a checked policy. `weights` is the complexity score's full
+ * weight vector (weights then bias) when the policy overrides any, else empty (core defaults).
+ */
+export function lowerPolicy(policy: Policy, weights: readonly number[] = []): CompiledPolicy {
   const strings = new Map<string, number>();
   const intern = (s: string): number => {
     let id = strings.get(s);
@@ -32,37 +41,54 @@ export function lowerPolicy(policy: Policy): CompiledPolicy {
   const providerIndex = new Map<string, number>();
   policy.providers.forEach((p, i) => providerIndex.set(p.name, i));
 
-  const routeWords: number[][] = policy.routes.map((route) => [
-    route.matchModels.length,
-    route.matchMetadata.length,
-    route.candidates.length,
+  const routeWords = policy.routes.map((route) => [
     ...route.matchModels.map(intern),
     ...route.matchMetadata.flatMap(([k, v]) => [intern(k), intern(v)]),
     ...route.candidates.map((name) => indexOf(modelIndex, name, route.name)),
   ]);
 
-  const size = PROGRAM_HEADER_SIZE + policy.models.length * PROGRAM_MODEL_SIZE
-    + routeWords.reduce((n, words) => n + words.length * 4, 0);
+  const size = abi.PROGRAM_HEADER_SIZE + policy.models.length * abi.PROGRAM_MODEL_SIZE + weights.length * 8
+    + routeWords.reduce((n, words) => n + abi.PROGRAM_ROUTE_HEADER_SIZE + words.length * 4, 0);
   const program = new Uint8Array(size);
   const view = new DataView(program.buffer);
-  view.setUint32(0, PROGRAM_MAGIC, true);
-  view.setUint32(4, PROGRAM_FORMAT, true);
+  view.setUint32(0, abi.PROGRAM_MAGIC, true);
+  view.setUint32(4, abi.PROGRAM_FORMAT, true);
   view.setUint32(8, policy.models.length, true);
   view.setUint32(12, policy.routes.length, true);
-  let at = PROGRAM_HEADER_SIZE;
+  view.setUint32(16, weights.length, true);
+  let at = abi.PROGRAM_HEADER_SIZE;
   for (const model of policy.models) {
-    view.setUint32(at, indexOf(providerIndex, model.provider, model.name), true);
-    view.setUint32(at + 4, model.contextWindow, true);
-    view.setFloat64(at + 8, model.inputPerMTok, true);
-    view.setFloat64(at + 16, model.outputPerMTok, true);
-    at += PROGRAM_MODEL_SIZE;
+    view.setUint32(at + abi.PM_PROVIDER, indexOf(providerIndex, model.provider, model.name), true);
+    view.setUint32(at + abi.PM_CONTEXT_WINDOW, model.contextWindow, true);
+    view.setUint32(at + abi.PM_TOKENIZER, TOKENIZER_IDS[model.tokenizer], true);
+    view.setUint32(at + abi.PM_IMAGE_BASE, model.imageBaseTokens, true);
+    view.setUint32(at + abi.PM_IMAGE_TILE, model.imageTileTokens, true);
+    view.setFloat64(at + abi.PM_INPUT_PRICE, model.inputPerMTok, true);
+    view.setFloat64(at + abi.PM_CACHED_INPUT_PRICE, model.cachedInputPerMTok, true);
+    view.setFloat64(at + abi.PM_OUTPUT_PRICE, model.outputPerMTok, true);
+    view.setFloat64(at + abi.PM_BATCH_DISCOUNT, model.batchDiscount, true);
+    view.setFloat64(at + abi.PM_CHARS_PER_TOKEN, model.charsPerToken, true);
+    at += abi.PROGRAM_MODEL_SIZE;
   }
-  for (const words of routeWords) {
-    for (const word of words) {
+  for (const w of weights) {
+    view.setFloat64(at, w, true);
+    at += 8;
+  }
+  policy.routes.forEach((route, r) => {
+    view.setUint32(at + abi.PR_MATCH_MODELS, route.matchModels.length, true);
+    view.setUint32(at + abi.PR_MATCH_META, route.matchMetadata.length, true);
+    view.setUint32(at + abi.PR_CANDIDATES, route.candidates.length, true);
+    view.setUint32(at + abi.PR_EXPECTED_OUTPUT, route.expectedOutputTokens, true);
+    view.setUint32(at + abi.PR_TOKENS_MIN, route.matchPromptTokens[0], true);
+    view.setUint32(at + abi.PR_TOKENS_MAX, route.matchPromptTokens[1], true);
+    view.setFloat64(at + abi.PR_COMPLEXITY_MIN, route.matchComplexity[0], true);
+    view.setFloat64(at + abi.PR_COMPLEXITY_MAX, route.matchComplexity[1], true);
+    at += abi.PROGRAM_ROUTE_HEADER_SIZE;
+    for (const word of routeWords[r]!) {
       view.setUint32(at, word, true);
       at += 4;
     }
-  }
+  });
   return { policy, program, strings, modelIndex };
 }
 

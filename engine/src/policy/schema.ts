@@ -17,21 +17,31 @@ export interface RawProvider {
   base_url: string;
   base_url_env?: string;
   api_key_env: string;
+  batch_discount?: number;
 }
 
 /** A model exactly as written in a schema-valid policy. */
 export interface RawModel {
   provider: string;
   upstream?: string;
-  price: { input: number; output: number };
+  price: { input: number; output: number; cached_input?: number; batch_discount?: number };
   context_window: number;
+  tokenizer?: 'o200k_base' | 'cl100k_base' | 'estimate';
+  chars_per_token?: number;
+  image_tokens?: { base: number; tile: number };
 }
 
 /** A route exactly as written in a schema-valid policy. */
 export interface RawRoute {
   name: string;
-  match?: { model?: string | string[]; metadata?: Record<string, string | number | boolean> };
+  match?: {
+    model?: string | string[];
+    metadata?: Record<string, string | number | boolean>;
+    complexity?: { min?: number; max?: number };
+    prompt_tokens?: { min?: number; max?: number };
+  };
   candidates: string[];
+  expected_output_tokens?: number;
 }
 
 /** A policy document that passed the schema: every field has its declared type. */
@@ -40,6 +50,7 @@ export interface RawPolicy {
   providers: Record<string, RawProvider>;
   models: Record<string, RawModel>;
   routes: RawRoute[];
+  complexity?: { weights?: Record<string, number>; bias?: number };
 }
 
 /** The outcome of the schema check. */

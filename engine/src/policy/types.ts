@@ -22,8 +22,13 @@ export interface ProviderSpec {
   baseUrlEnv: string | null;
   /** Environment variable holding the API key (e.g. OPENAI_API_KEY); never the key itself. */
   apiKeyEnv: string;
+  /** Share of the price the batch tier takes off (0 = no batch tier). */
+  batchDiscount: number;
   loc: SourceLocation;
 }
+
+/** How a model's prompt tokens are counted: exactly by an OpenAI encoding, or estimated. */
+export type TokenizerKind = 'o200k_base' | 'cl100k_base' | 'estimate';
 
 export interface ModelSpec {
   /** The name clients may ask for and routes refer to. */
@@ -35,8 +40,18 @@ export interface ModelSpec {
   inputPerMTok: number;
   /** USD per million output tokens. */
   outputPerMTok: number;
+  /** USD per million prompt tokens served from the provider's prompt cache. */
+  cachedInputPerMTok: number;
+  /** Share of the price the batch tier takes off (0 = no batch tier). */
+  batchDiscount: number;
   /** Prompt + output tokens the model accepts. */
   contextWindow: number;
+  tokenizer: TokenizerKind;
+  /** Characters per token when `tokenizer` is `estimate`. */
+  charsPerToken: number;
+  /** OpenAI's image formula: tokens per image, and per 512-px tile at high detail. */
+  imageBaseTokens: number;
+  imageTileTokens: number;
   loc: SourceLocation;
 }
 
@@ -46,8 +61,14 @@ export interface RouteSpec {
   matchModels: string[];
   /** Every pair must equal the request's metadata value. */
   matchMetadata: Array<[key: string, value: string]>;
+  /** Inclusive complexity range [min, max] the request must fall in; [0, 1] when unconstrained. */
+  matchComplexity: [min: number, max: number];
+  /** Inclusive prompt token range; [0, 2^32-1] when unconstrained. */
+  matchPromptTokens: [min: number, max: number];
   /** Model names in failover order. */
   candidates: string[];
+  /** Output tokens assumed when the request leaves max_tokens open. */
+  expectedOutputTokens: number;
   loc: SourceLocation;
 }
 
@@ -59,4 +80,6 @@ export interface Policy {
   providers: ProviderSpec[];
   models: ModelSpec[];
   routes: RouteSpec[];
+  /** Overrides of the complexity score's default weights, by feature name ('bias' for the constant). */
+  complexityWeights: Record<string, number>;
 }

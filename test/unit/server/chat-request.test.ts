@@ -34,7 +34,7 @@ describe('parseChatRequest', () => {
 });
 
 describe('requestFeatures', () => {
-  it('joins string content and text parts, ignoring images, one line per message', () => {
+  it('keeps each message with its text parts joined, and counts image tiles', () => {
     const f = requestFeatures(parseChatRequest({
       model: 'm',
       messages: [
@@ -43,8 +43,13 @@ describe('requestFeatures', () => {
         { role: 'assistant', content: null, tool_calls: [] },
       ],
     }));
-    expect(f.text).toBe('be brief\nlook here\n');
-    expect(f.messageCount).toBe(3);
+    expect(f.messages).toEqual([
+      { role: 'system', content: 'be brief', name: undefined },
+      { role: 'user', content: 'look here', name: undefined },
+      { role: 'assistant', content: '', name: undefined },
+    ]);
+    // A remote image of unknown size is assumed 1024 x 1024: 768 x 768 after scaling, 4 tiles.
+    expect(f.images).toEqual({ count: 1, tiles: 4, sizesKnown: false });
   });
 
   it('prefers max_completion_tokens over max_tokens and reads stream and metadata', () => {

@@ -7,8 +7,8 @@ providers:
   a: { kind: openai, base_url: "https://a.example/v1", base_url_env: A_URL, api_key_env: A_KEY }
   b: { kind: anthropic, base_url: "https://b.example", api_key_env: B_KEY }
 models:
-  ma: { provider: a, price: { input: 1, output: 1 }, context_window: 10 }
-  mb: { provider: b, price: { input: 1, output: 1 }, context_window: 10 }
+  ma: { provider: a, price: { input: 1, output: 1 }, context_window: 100000 }
+  mb: { provider: b, price: { input: 1, output: 1 }, context_window: 100000 }
 routes:
   - name: both
     match: { model: [x, y] }
@@ -39,7 +39,7 @@ describe('createRuntime', () => {
     const rt = createRuntime(compiled(), { A_KEY: 'ka' });
     expect(rt.snapshot).toEqual({ models: { mb: { circuit: 'unavailable' } } });
     expect(providersWithoutCredentials(rt)).toEqual([{ provider: 'b', env: 'B_KEY' }]);
-    const d = rt.decider.decide({ model: 'x', messageCount: 1, maxTokens: null, stream: false, text: 'q' }, rt.snapshot);
+    const d = rt.decider.decide({ model: 'x', messages: [{ role: 'user', content: 'q' }], maxTokens: null, stream: false }, rt.snapshot);
     expect(d.candidates.map((c) => [c.model, c.excluded])).toEqual([['ma', null], ['mb', 'unavailable']]);
   });
 

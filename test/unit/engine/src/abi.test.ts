@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as abi from '../../../../engine/src/abi.js';
+import * as featuresAbi from '../../../../engine/src/features-abi.js';
 import { coreModule, instantiateCore } from '../../../../engine/src/wasm.js';
 import { packagePath } from '../../../../engine/src/package-root.js';
 
-/** Every `export const NAME: u32 = VALUE;` of engine/assembly/layout.ts. */
-function layoutConstants(): Map<string, number> {
-  const source = readFileSync(packagePath('engine', 'assembly', 'layout.ts'), 'utf8');
+/** Every `export const NAME: u32 = VALUE;` of engine/assembly/<file>. */
+function layoutConstants(file = 'layout.ts'): Map<string, number> {
+  const source = readFileSync(packagePath('engine', 'assembly', file), 'utf8');
   const found = new Map<string, number>();
   for (const m of source.matchAll(/export const (\w+): u32 = (0x[0-9a-f]+|\d+);/gi)) found.set(m[1]!, Number(m[2]));
   return found;
@@ -17,6 +18,15 @@ describe('core ABI', () => {
     const layout = layoutConstants();
     expect(layout.size).toBeGreaterThan(50);
     const host = abi as unknown as Record<string, unknown>;
+    for (const [name, value] of layout) expect([name, host[name]]).toEqual([name, value]);
+    const hostNumbers = Object.entries(host).filter(([, v]) => typeof v === 'number').map(([k]) => k);
+    expect(hostNumbers.sort()).toEqual([...layout.keys()].sort());
+  });
+
+  it('host mirror (features-abi.ts) equals engine/assembly/features-layout.ts, constant by constant', () => {
+    const layout = layoutConstants('features-layout.ts');
+    expect(layout.size).toBeGreaterThan(30);
+    const host = featuresAbi as unknown as Record<string, unknown>;
     for (const [name, value] of layout) expect([name, host[name]]).toEqual([name, value]);
     const hostNumbers = Object.entries(host).filter(([, v]) => typeof v === 'number').map(([k]) => k);
     expect(hostNumbers.sort()).toEqual([...layout.keys()].sort());
@@ -54,12 +64,17 @@ describe('core ABI', () => {
     expect(write(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 5, 0))).toBe(abi.LOAD_TRUNCATED);
     expect(write(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 0, 1))).toBe(abi.LOAD_TRUNCATED);
     // One route whose only candidate points at model 7 of a program with no models.
-    const bad = new Uint8Array(abi.PROGRAM_HEADER_SIZE + 16);
+    const bad = new Uint8Array(abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_ROUTE_HEADER_SIZE + 4);
     bad.set(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 0, 1));
     const v = new DataView(bad.buffer);
-    v.setUint32(abi.PROGRAM_HEADER_SIZE + 8, 1, true);
-    v.setUint32(abi.PROGRAM_HEADER_SIZE + 12, 7, true);
+    v.setUint32(abi.PROGRAM_HEADER_SIZE + abi.PR_CANDIDATES, 1, true);
+    v.setUint32(abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_ROUTE_HEADER_SIZE, 7, true);
     expect(write(bad)).toBe(abi.LOAD_BAD_REFERENCE);
+    // A model whose tokenizer id the core does not know.
+    const model = new Uint8Array(abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_MODEL_SIZE);
+    model.set(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 1, 0));
+    new DataView(model.buffer).setUint32(abi.PROGRAM_HEADER_SIZE + abi.PM_TOKENIZER, 9, true);
+    expect(write(model)).toBe(abi.LOAD_BAD_REFERENCE);
     expect(write(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 0, 0))).toBe(abi.LOAD_OK);
   });
 });

@@ -56,23 +56,30 @@ describe('checkPolicySource', () => {
       file: FILE,
       hash: createHash('sha256').update(SOURCE).digest('hex'),
       providers: [
-        { name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1', baseUrlEnv: 'OPENAI_BASE_URL', apiKeyEnv: 'OPENAI_API_KEY', loc: at(4, 3) },
-        { name: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com', baseUrlEnv: null, apiKeyEnv: 'ANTHROPIC_API_KEY', loc: at(9, 3) },
+        { name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1', baseUrlEnv: 'OPENAI_BASE_URL', apiKeyEnv: 'OPENAI_API_KEY', batchDiscount: 0, loc: at(4, 3) },
+        { name: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com', baseUrlEnv: null, apiKeyEnv: 'ANTHROPIC_API_KEY', batchDiscount: 0, loc: at(9, 3) },
       ],
       models: [
-        { name: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini', inputPerMTok: 0.15, outputPerMTok: 0.6, contextWindow: 128000, loc: at(14, 3) },
-        { name: 'claude-haiku', provider: 'anthropic', upstream: 'claude-3-5-haiku-latest', inputPerMTok: 0.8, outputPerMTok: 4, contextWindow: 200000, loc: at(18, 3) },
+        { name: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini', inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.15, batchDiscount: 0, contextWindow: 128000, tokenizer: 'o200k_base', charsPerToken: 4, imageBaseTokens: 85, imageTileTokens: 170, loc: at(14, 3) },
+        { name: 'claude-haiku', provider: 'anthropic', upstream: 'claude-3-5-haiku-latest', inputPerMTok: 0.8, outputPerMTok: 4, cachedInputPerMTok: 0.8, batchDiscount: 0, contextWindow: 200000, tokenizer: 'estimate', charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc: at(18, 3) },
       ],
       routes: [
         {
           name: 'free-tier',
           matchModels: ['cheap', 'auto'],
           matchMetadata: [['tier', 'free'], ['level', '007'], ['beta', 'true']],
+          matchComplexity: [0, 1],
+          matchPromptTokens: [0, 0xffffffff],
           candidates: ['gpt-4o-mini'],
+          expectedOutputTokens: 256,
           loc: at(26, 5),
         },
-        { name: 'default', matchModels: [], matchMetadata: [], candidates: ['claude-haiku', 'gpt-4o-mini'], loc: at(31, 5) },
+        {
+          name: 'default', matchModels: [], matchMetadata: [], matchComplexity: [0, 1], matchPromptTokens: [0, 0xffffffff],
+          candidates: ['claude-haiku', 'gpt-4o-mini'], expectedOutputTokens: 256, loc: at(31, 5),
+        },
       ],
+      complexityWeights: {},
     };
     expect(result).toEqual({ ok: true, policy: expected, warnings: [] });
   });
@@ -113,7 +120,7 @@ describe('checkPolicySource', () => {
     const source = SOURCE.replace('      output: 4', '      output: four\n      cached: 0.1').replace('[gpt-4o-mini]', '[gpt-5]');
     expect(errorsOf(checkPolicySource(source, FILE))).toEqual([
       `${FILE}:23:15: SY_POLICY_BAD_TYPE: models.claude-haiku.price.output must be a number, not "four"`,
-      `${FILE}:24:7: SY_POLICY_UNKNOWN_FIELD: unknown field "cached" in models.claude-haiku.price; allowed fields: input, output`,
+      `${FILE}:24:7: SY_POLICY_UNKNOWN_FIELD: unknown field "cached" in models.claude-haiku.price; allowed fields: input, output, cached_input, batch_discount`,
     ]);
   });
 

@@ -33,9 +33,12 @@ describe('lowerPolicy', () => {
     expect(v.getUint32(8, true)).toBe(2);
     expect(v.getUint32(12, true)).toBe(policy.routes.length);
     const large = abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_MODEL_SIZE;
-    expect(v.getUint32(large + 4, true)).toBe(200000);
-    expect(v.getFloat64(large + 8, true)).toBe(5);
-    expect(v.getFloat64(large + 16, true)).toBe(15);
+    expect(v.getUint32(large + abi.PM_CONTEXT_WINDOW, true)).toBe(200000);
+    expect(v.getUint32(large + abi.PM_TOKENIZER, true)).toBe(abi.TOKENIZER_ESTIMATE);
+    expect(v.getFloat64(large + abi.PM_INPUT_PRICE, true)).toBe(5);
+    expect(v.getFloat64(large + abi.PM_CACHED_INPUT_PRICE, true)).toBe(5);
+    expect(v.getFloat64(large + abi.PM_OUTPUT_PRICE, true)).toBe(15);
+    expect(v.getFloat64(large + abi.PM_CHARS_PER_TOKEN, true)).toBe(4);
   });
 
   it('interns each compared string once', () => {
@@ -54,7 +57,7 @@ describe('direct routes', () => {
     const compiled = build();
     expect(compiled.policy.routes.map((r) => r.name)).toEqual(['claims-small', 'any', 'model:small', 'model:large']);
     const d = new Decider(compiled);
-    const req = { messageCount: 1, maxTokens: null, stream: false, text: 'x' };
+    const req = { messages: [{ role: 'user', content: 'x' }], maxTokens: null, stream: false };
     expect(d.decide({ ...req, model: 'small', metadata: { team: 'ops' } }).route).toBe('claims-small');
     expect(d.decide({ ...req, model: 'small' }).route).toBe('model:small');
     const large = d.decide({ ...req, model: 'large' });

