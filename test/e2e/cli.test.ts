@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('switchyard CLI', () => {
-  it.each([[[]], [['--help']], [['serve', '--help']], [['sim', '--help']], [['demo', '--help']]])('%j prints usage and exits 0', (args) => {
+  it.each([[[]], [['--help']], [['serve', '--help']], [['sim', '--help']], [['demo', '--help']], [['tokens', '--help']]])('%j prints usage and exits 0', (args) => {
     const r = run(args);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/usage: switchyard/);
@@ -99,5 +99,24 @@ describe('switchyard CLI', () => {
     const support = r.stdout.split('\n').find((l) => l.startsWith('smart, support team on free tier'))!;
     expect(support).toMatch(/200\s+support-free\s+gpt-4o-mini\s+primary\s+1/);
     expect(r.stdout).toMatch(/a model the policy does not offer\s+404/);
+  });
+});
+
+describe('switchyard tokens', () => {
+  it.each([['o200k_base'], ['cl100k_base']])('counts standard input under %s as tiktoken does', async (encoding) => {
+    const { get_encoding } = await import('tiktoken');
+    const text = "Hello, world! It's 2026 — 日本語 🚂 <|endoftext|>\n  indented\r\n";
+    const enc = get_encoding(encoding as 'o200k_base');
+    const expected = enc.encode_ordinary(text).length;
+    enc.free();
+    const r = spawnSync(process.execPath, [CLI, 'tokens', '--encoding', encoding], { input: text, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(String(expected));
+  });
+
+  it('refuses an unknown encoding', () => {
+    const r = spawnSync(process.execPath, [CLI, 'tokens', '--encoding', 'p50k'], { input: 'x', encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--encoding must be one of o200k_base, cl100k_base');
   });
 });
