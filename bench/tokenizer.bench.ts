@@ -108,6 +108,28 @@ function buildCorpora(): { mixed: string; messages: string[]; english: string } 
   return { mixed, messages, english };
 }
 
+/**
+ * Texts built to hit the pre-tokenizer's traps: contractions in odd cases ('S, 'ſ), U+0085 and
+ * U+FEFF, lone surrogates, letters of recent Unicode versions, marks, digits next to letters,
+ * whitespace runs before newlines, and special-token look-alikes.
+ */
+function hardTexts(count: number): string[] {
+  const random = rng(7);
+  const atoms = [
+    "'s", "'S", "'\u017f", "'LL", "'Re", "'ve", "'d", "'t", "'M", ' ', '  ', '\t', '\n', '\r\n', '\u0085', '\ufeff', '\u00a0',
+    '\u3000', '\u2028', 'a', 'Z', '\u00e9', '\u01c5', '\u02b0', '\u4e2d', '\u30fc', '\ud55c', '\u0e01', '\u093e', '\u0301',
+    '\u200d', '1', '123', '4567', '\u0663', '\u00bd', '!', '?', '...', '/', '//', '-', '_', '\u{1f600}',
+    '\u{1f469}\u200d\u{1f469}\u200d\u{1f467}', '\u{1f1ef}\u{1f1f5}', '\ud800', '\udc00', '<|endoftext|>', '\u01c8',
+    '\u{1e030}', '\u{11f00}', 'Hello', 'WORLD', 'camelCase', 'x', '\u03c9', '\u03a9', '\u0130', '\u00df',
+  ];
+  return Array.from({ length: count }, () => {
+    let t = '';
+    const n = 1 + Math.floor(random() * 24);
+    for (let i = 0; i < n; i++) t += atoms[Math.floor(random() * atoms.length)];
+    return t;
+  });
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -193,7 +215,21 @@ async function main(): Promise<void> {
       const same = units.reduce((n, u, i) => n + (count(u) === truth[i] ? 1 : 0), 0);
       return `${name} ${((100 * same) / units.length).toFixed(2)}%`;
     });
-    console.log(`\nagreement with tiktoken on ${units.length} texts: ${agree.join(', ')}`);
+    console.log(`\nagreement with tiktoken on the ${units.length} texts above: ${agree.join(', ')}`);
+    const hard = hardTexts(quick ? 2000 : 20000);
+    const hardTruth = hard.map(counters.tiktoken!);
+    const hardAgree = Object.entries(counters).map(([name, count]) => {
+      let same = 0;
+      for (const [i, t] of hard.entries()) {
+        try {
+          if (count(t) === hardTruth[i]) same++;
+        } catch {
+          // A library that throws on a text disagrees on it.
+        }
+      }
+      return `${name} ${((100 * same) / hard.length).toFixed(2)}%`;
+    });
+    console.log(`agreement with tiktoken on ${hard.length} hard texts (traps of the pre-tokenizer): ${hardAgree.join(', ')}`);
     const starts = Object.keys(LIBRARIES).map((lib) => {
       const s = startup(lib, encoding);
       return `${lib} ${s.ms.toFixed(0)} ms / +${s.rssMb.toFixed(0)} MB`;

@@ -7,7 +7,7 @@ import * as abi from './abi.js';
 import { instantiateCore } from './wasm.js';
 import { EngineError } from './errors.js';
 import type { CompiledPolicy } from './policy/lower.js';
-import { loadVocabularies, ENCODING_IDS } from './tokenizer.js';
+import { loadVocabularies, ENCODING_IDS, TOKENS_UNAVAILABLE } from './tokenizer.js';
 import { toolChars, toolTokens } from './tool-tokens.js';
 import { readFeatures, type ComplexityFeatures } from './features.js';
 
@@ -228,7 +228,10 @@ export class Decider {
     const ptr = this.#core.reserveText(text.length * 3);
     this.#refreshViews();
     const { written } = utf8.encodeInto(text, this.#bytes.subarray(ptr, ptr + text.length * 3));
-    return this.#core.countTokens(encoding, ptr, written);
+    const count = this.#core.countTokens(encoding, ptr, written) >>> 0;
+    // The constructor loaded every vocabulary, so this is a broken build, not bad input.
+    if (count === TOKENS_UNAVAILABLE) throw new EngineError('SY_ENGINE_ABI', `no vocabulary for encoding ${encoding} in this core`);
+    return count;
   }
 
   #readDecision(status: number, imageSizesKnown: boolean): Decision {

@@ -173,8 +173,11 @@ describe('countTokens on megabyte-long words', () => {
 });
 
 describe('the core behind countTokens', () => {
-  function freshCore(): TokenizerCore {
-    return instantiateCore() as unknown as TokenizerCore;
+  /** A new core instance, and the same instance with its vocabularies loaded when `loaded`. */
+  function freshCore(loaded: boolean): TokenizerCore {
+    const exports = instantiateCore();
+    if (loaded) loadVocabularies(exports);
+    return exports as unknown as TokenizerCore;
   }
 
   function count(core: TokenizerCore, encoding: number, bytes: Uint8Array): number {
@@ -184,16 +187,15 @@ describe('the core behind countTokens', () => {
   }
 
   it('answers TOKENS_UNAVAILABLE until the vocabulary is loaded, and for unknown encodings', () => {
-    const core = freshCore();
     const text = new TextEncoder().encode('hello world');
-    expect(count(core, ENCODING_IDS.o200k_base, text)).toBe(TOKENS_UNAVAILABLE);
-    loadVocabularies(core as never);
+    expect(count(freshCore(false), ENCODING_IDS.o200k_base, text)).toBe(TOKENS_UNAVAILABLE);
+    const core = freshCore(true);
     expect(count(core, ENCODING_IDS.o200k_base, text)).toBe(2);
     expect(count(core, 7, text)).toBe(TOKENS_UNAVAILABLE);
   });
 
   it('refuses damaged or mismatched vocabulary binaries with a VOCAB_* code, and keeps no half-loaded one', () => {
-    const core = freshCore();
+    const core = freshCore(false);
     const good = readFileSync(packagePath('engine', 'build', 'o200k_base.bin'));
     const load = (encoding: number, bytes: Uint8Array): number => {
       const ptr = core.reserveVocab(encoding, bytes.length) >>> 0;
@@ -220,8 +222,7 @@ describe('the core behind countTokens', () => {
   });
 
   it('never traps on bytes that are not UTF-8', () => {
-    const core = freshCore();
-    loadVocabularies(core as never);
+    const core = freshCore(true);
     const next = random(42);
     const samples = [
       [0xff], [0xc0, 0x80], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x80, 0x80, 0x27, 0xc5],
@@ -237,8 +238,7 @@ describe('the core behind countTokens', () => {
   });
 
   it('allocates nothing per call once its buffers fit', () => {
-    const core = freshCore();
-    loadVocabularies(core as never);
+    const core = freshCore(true);
     const text = new TextEncoder().encode(readFileSync(packagePath('README.md'), 'utf8') + 'x'.repeat(5000));
     count(core, 0, text);
     count(core, 1, text);
