@@ -1,7 +1,8 @@
 // Complexity features of a prompt, in one pass over its UTF-8 text, and the complexity score a
-// policy routes on. Record layouts in features-layout.ts. No allocation per call: the only
-// scratch (per-script letter counts and the pattern indexes) is made once at start. Lookahead
-// stays local (a pattern's length at a word or line start), so the pass is linear in the text.
+// policy routes on. Record layouts in features-layout.ts. No allocation per call: the scratch
+// (per-script letter counts, pattern indexes, the fast paths' class tables) is static or made
+// once at start. Lookahead stays local (a pattern's length at a word or line start), so the pass
+// is linear in the text. Fast paths (below) take the characters that only add to counters.
 //
 // Definitions (a "character" is a Unicode code point; a "line" ends at "\n", which belongs to it):
 //   tokens, turns    as the caller gives them (the core's o200k_base count; user turns).
@@ -149,7 +150,8 @@ const bucketStart = new StaticArray<i32>(27);
 const phraseOrder = new StaticArray<i32>(PHRASES.length);
 const codeStart = new StaticArray<i32>(129);
 const codeOrder = new StaticArray<i32>(CODE_STARTS.length);
-const scriptCounts = new StaticArray<u32>(<i32>SCRIPT_COUNT);
+// Letters of the text per SCRIPT_*, at a fixed address so the scan loops reach it in one load.
+const SCRIPT_COUNTS = memory.data(<i32>SCRIPT_COUNT * 4, 4);
 
 @inline function charAt(s: string, i: i32): u32 {
   return <u32>load<u16>(changetype<usize>(s) + (<usize>i << 1));
@@ -273,13 +275,267 @@ function isMathSymbol(cp: u32): bool {
   return isDigit(b) || b == 0x28;
 }
 
+// ---- fast paths ----
+// Most characters of a prompt change nothing but a few counters. scanRun() passes over runs of
+// them and skipIndent() over indentation, each in a loop of its own: V8 keeps a small loop's
+// state in registers, while the full state machine in computeFeatures, with its calls and some
+// thirty live values, keeps its state on the stack and costs about 20 ns a character. The fast
+// paths stop wherever the state machine must decide, and hand it the state it would have built.
+// They change no result: test/property/features.prop.test.ts compares every feature with a plain
+// reference of the definitions.
+
+// ASCII_KIND: what a byte is to scanRun().
+const K_STOP: u8 = 0;   // "\n", ?, \, bytes that start no 1-3 byte sequence: the state machine's
+const K_LETTER: u8 = 1;
+const K_SPACE: u8 = 2;
+const K_PLAIN: u8 = 3;  // punctuation that only becomes the last non-space character
+const K_DIGIT: u8 = 4;
+const K_MATH: u8 = 5;   // + ^ < %
+const K_EQUALS: u8 = 6; // = (also math; code after = or !)
+const K_GREATER: u8 = 7; // > (also math; code after =)
+const K_DOUBLE: u8 = 8; // & | : (code when doubled)
+const K_BRACE: u8 = 9;  // { (code after a ")")
+const K_SIGN: u8 = 10;  // - * / (math next to a number)
+const K_END: u8 = 11;   // . ! (end a sentence)
+const K_MULTI: u8 = 12; // lead byte of a 2- or 3-byte sequence
+const ASCII_KIND = memory.data(256);
+
+// CP_CLASS: what each non-ASCII BMP code point is: bits 0-3 its script, then CP_MATH, CP_WORD and
+// its kind (CP_PLAIN, CP_SPACE or CP_STOP; 0 while not met yet). The state machine fills an entry
+// from chars.ts the first time it meets the code point, so scanRun() answers exactly as
+// scriptOf(), isSymbol(), isSpace() and isMathSymbol() do, without their chains of range tests.
+const CP_MATH: u32 = 0x10;
+const CP_WORD: u32 = 0x20;
+const CP_PLAIN: u32 = 0x40;
+const CP_SPACE: u32 = 0x80;
+const CP_STOP: u32 = 0xc0; // ？ ؟ 。 ！: the state machine's
+const CP_KIND: u32 = 0xc0;
+const CP_CLASS = memory.data(0x10000);
+
+/** The CP_CLASS entry of the non-ASCII code point `cp`. */
+function classify(cp: u32): u32 {
+  const space = isSpace(cp);
+  let c = scriptOf(cp);
+  if (isMathSymbol(cp)) c |= CP_MATH;
+  if (!space && !isSymbol(cp)) c |= CP_WORD;
+  if (cp == 0xff1f || cp == 0x61f || cp == 0x3002 || cp == 0xff01) return c | CP_STOP;
+  return c | (space ? CP_SPACE : CP_PLAIN);
+}
+
+// PHRASE_FILTER: whether any phrase can start at a word whose first letter is l and whose next
+// two bytes are of classes c1 and c2 (bit c2 of word l * 32 + c1). Classes: a letter's index,
+// or one of PC_*. Most words fail it, and phrasesAt() is not tried on them.
+const PC_SPACE: u32 = 26; // what a " " of a phrase matches (isSpace of the byte)
+const PC_QUOTE: u32 = 27; // the first byte of what a ' matches
+const PC_DASH: u32 = 28;
+const PC_OTHER: u32 = 29;
+const ALL_CLASSES: u32 = 0xffffffff;
+const PHRASE_CLASS = memory.data(256);
+const PHRASE_FILTER = memory.data(26 * 32 * 4, 4);
+
+/** Classes of the text bytes that character `k` of `pat` can match; all when unsure. */
+function acceptedClasses(pat: string, k: i32): u32 {
+  if (k >= pat.length) return ALL_CLASSES; // the word end test accepts bytes of every class
+  const c = charAt(pat, k);
+  if (c == 0x2a && k == pat.length - 1) return ALL_CLASSES;
+  if (c == 0x20) return 1 << PC_SPACE;
+  if (c == 0x27) return 1 << PC_QUOTE;
+  if (c == 0x2d) return 1 << PC_DASH;
+  if (c - 0x61 < 26) return 1 << (c - 0x61);
+  return ALL_CLASSES;
+}
+
+function buildFastTables(): void {
+  for (let b: u32 = 0; b < 256; b++) {
+    let k = K_PLAIN;
+    if (b >= 0x80) k = b >= 0xc2 && b <= 0xef ? K_MULTI : K_STOP;
+    else if ((b | 0x20) - 0x61 < 26) k = K_LETTER;
+    else if (isDigit(b)) k = K_DIGIT;
+    else if (b == 0x0a || b == 0x3f || b == 0x5c) k = K_STOP;
+    else if (b == 0x20 || b - 0x09 < 5) k = K_SPACE;
+    else if (b == 0x2b || b == 0x5e || b == 0x3c || b == 0x25) k = K_MATH;
+    else if (b == 0x3d) k = K_EQUALS;
+    else if (b == 0x3e) k = K_GREATER;
+    else if (b == 0x26 || b == 0x7c || b == 0x3a) k = K_DOUBLE;
+    else if (b == 0x7b) k = K_BRACE;
+    else if (b == 0x2d || b == 0x2a || b == 0x2f) k = K_SIGN;
+    else if (b == 0x2e || b == 0x21) k = K_END;
+    store<u8>(ASCII_KIND + b, k);
+    let c = PC_OTHER;
+    if (b < 0x80 && (b | 0x20) - 0x61 < 26) c = (b | 0x20) - 0x61;
+    else if (isSpace(b)) c = PC_SPACE; // matches() tests the byte itself, 0x85 and 0xa0 included
+    else if (b == 0x27 || b == 0xe2) c = PC_QUOTE;
+    else if (b == 0x2d) c = PC_DASH;
+    store<u8>(PHRASE_CLASS + b, <u8>c);
+  }
+  for (let i = 0; i < PHRASES.length; i++) {
+    const pat = unchecked(PHRASES[i]);
+    const second = acceptedClasses(pat, 2);
+    // After a ' (one byte or three) the third byte is not the next phrase character's.
+    const c = pat.length > 2 ? charAt(pat, 2) : 0;
+    const third = c - 0x61 < 26 || c == 0x20 || c == 0x2d ? acceptedClasses(pat, 3) : ALL_CLASSES;
+    const row = PHRASE_FILTER + ((<usize>charAt(pat, 1) - 0x61) << 7);
+    for (let k: u32 = 0; k < 32; k++) {
+      const at = row + (<usize>k << 2);
+      if ((second >> k & 1) != 0) store<u32>(at, load<u32>(at) | third);
+    }
+  }
+}
+buildFastTables();
+
+/** False when no phrase can start at the ASCII letter at `p`; true near the end of the text. */
+@inline function phraseMayStart(p: usize, end: usize): bool {
+  if (p + 2 >= end) return true;
+  const l = (<usize>load<u8>(p) | 0x20) - 0x61;
+  const c1 = <usize>load<u8>(PHRASE_CLASS + <usize>load<u8>(p, 1));
+  const c2 = <u32>load<u8>(PHRASE_CLASS + <usize>load<u8>(p, 2));
+  return (load<u32>(PHRASE_FILTER + ((l << 5 | c1) << 2)) >> c2 & 1) != 0;
+}
+
+// What scanRun() and skipIndent() passed over, besides where they stopped.
+let runChars: u32 = 0;
+let runLatin: u32 = 0;
+let runMath: u32 = 0;
+let runIndent: u32 = 0;
+let runWord = false;
+let runSig: u32 = 0;
+let runLast: u32 = 0;
+let runSentence = false;
+let runCode = false;
+
+/**
+ * Passes over the characters from `p` on that computeFeatures would only count, given its state
+ * before `p` (prevWord, lastSig, prevCp, sentenceStart, pendingQuestion; outside indentation),
+ * and returns where it stopped: at the end, or at a character of the state machine's (K_STOP,
+ * a sentence end while a question is pending, a word start where a phrase may begin, a 4-byte,
+ * malformed or not yet classified sequence). Letters of scripts other than Latin go straight to
+ * SCRIPT_COUNTS, the rest of the state to the run* globals.
+ */
+function scanRun(p: usize, end: usize, word: bool, sig: u32, last: u32, sentence: bool, pending: bool): usize {
+  let chars: u32 = 0;
+  let latin: u32 = 0;
+  let math: u32 = 0;
+  let code = false;
+  while (p < end) {
+    const b = <u32>load<u8>(p);
+    const k = load<u8>(ASCII_KIND + <usize>b);
+    if (k == K_LETTER) {
+      if (!word && phraseMayStart(p, end)) break;
+      let q = p + 1;
+      // Sixteen bytes at a time while they are all letters.
+      while (q + 16 <= end) {
+        const v = v128.load(q);
+        const letters = i8x16.bitmask(i8x16.lt_u(i8x16.sub(v128.or(v, i8x16.splat(0x20)), i8x16.splat(0x61)), i8x16.splat(26)));
+        q += <usize>ctz(~letters);
+        if (letters != 0xffff) break;
+      }
+      while (q < end && (<u32>load<u8>(q) | 0x20) - 0x61 < 26) q++;
+      const n = <u32>(q - p);
+      latin += n;
+      chars += n;
+      p = q;
+      sig = last = <u32>load<u8>(q - 1);
+      word = true;
+      sentence = false;
+      continue;
+    }
+    if (k == K_SPACE) {
+      word = false;
+    } else if (k == K_MULTI) {
+      // A 2- or 3-byte sequence that decodeAt() would decode; anything else is the state machine's.
+      let cp: u32;
+      let n: usize = 2;
+      if (b < 0xe0) {
+        if (p + 1 >= end) break;
+        const c1 = <u32>load<u8>(p, 1);
+        if ((c1 & 0xc0) != 0x80) break;
+        cp = (b & 0x1f) << 6 | (c1 & 0x3f);
+      } else {
+        if (p + 2 >= end) break;
+        const c1 = <u32>load<u8>(p, 1);
+        const c2 = <u32>load<u8>(p, 2);
+        if ((c1 & 0xc0) != 0x80 || (c2 & 0xc0) != 0x80) break;
+        cp = (b & 0x0f) << 12 | (c1 & 0x3f) << 6 | (c2 & 0x3f);
+        if (cp < 0x800 || cp - 0xd800 < 0x800) break;
+        n = 3;
+      }
+      const c = <u32>load<u8>(CP_CLASS + <usize>cp);
+      const kind = c & CP_KIND;
+      if (kind == 0 || kind == CP_STOP) break;
+      const script = c & 0x0f;
+      if (script != SCRIPT_NONE) {
+        const at = SCRIPT_COUNTS + (<usize>script << 2);
+        store<u32>(at, load<u32>(at) + 1);
+        sentence = false;
+      }
+      math += c >> 4 & 1;
+      word = (c & CP_WORD) != 0;
+      if (kind != CP_SPACE) sig = cp;
+      last = cp;
+      chars++;
+      p += n;
+      continue;
+    } else {
+      // ASCII punctuation and digits: what the state machine's math and code tests would do.
+      if (k == K_PLAIN) {
+        // nothing else
+      } else if (k == K_DIGIT || k == K_MATH) {
+        math++;
+      } else if (k == K_SIGN) {
+        if (isDigit(sig) || sig == 0x29 || numberFollows(p + 1, end)) math++;
+      } else if (k == K_END) {
+        if (pending) break;
+        sentence = true;
+      } else if (k == K_EQUALS) {
+        math++;
+        if (last == 0x3d || last == 0x21) code = true;
+      } else if (k == K_GREATER) {
+        math++;
+        if (last == 0x3d) code = true;
+      } else if (k == K_DOUBLE) {
+        if (last == b) code = true;
+      } else if (k == K_BRACE) {
+        if (sig == 0x29) code = true;
+      } else break;
+      word = k == K_DIGIT;
+      sig = b;
+    }
+    last = b;
+    chars++;
+    p++;
+  }
+  runChars = chars;
+  runLatin = latin;
+  runMath = math;
+  runWord = word;
+  runSig = sig;
+  runLast = last;
+  runSentence = sentence;
+  runCode = code;
+  return p;
+}
+
+/** Passes over the ASCII white space (but "\n") that indents a line from `p`; returns where it stopped. */
+function skipIndent(p: usize, end: usize): usize {
+  let indent: u32 = 0;
+  while (p < end) {
+    const b = <u32>load<u8>(p);
+    if (b == 0x20) indent += 1;
+    else if (b == 0x09) indent += 4;
+    else if (b - 0x0b >= 3) break; // \v \f \r are white space that adds no columns
+    p++;
+  }
+  runIndent = indent;
+  return p;
+}
+
 /** Writes the FEATURES record for the UTF-8 text at [ptr, ptr+len) to `out`; definitions above. */
 export function computeFeatures(ptr: usize, len: u32, tokens: u32, turns: u32, out: usize): void {
   const end = ptr + <usize>len;
-  for (let s = 0; s < <i32>SCRIPT_COUNT; s++) unchecked(scriptCounts[s] = 0);
+  memory.fill(SCRIPT_COUNTS, 0, SCRIPT_COUNT * 4);
   let chars: u32 = 0;
   let math: u32 = 0;
-  let greek: u32 = 0;
+  let latin: u32 = 0; // Latin letters the fast path counted
   let codeChars: u32 = 0;
   let questions: u32 = 0;
   let reasoning: u32 = 0;
@@ -298,10 +554,36 @@ export function computeFeatures(ptr: usize, len: u32, tokens: u32, turns: u32, o
   let prevWord = false;
   let sentenceStart = true;
   let pendingQuestion = false;
-  let latexLeft: u32 = 0; // characters of a LaTeX command still to count as math
 
   let p = ptr;
   while (p <= end) {
+    const from = p;
+    if (inIndent) {
+      p = skipIndent(p, end);
+      if (p != from) {
+        const n = <u32>(p - from);
+        chars += n;
+        lineChars += n;
+        indent += runIndent;
+        prevWord = false;
+        prevCp = <u32>load<u8>(p - 1);
+      }
+    } else {
+      p = scanRun(p, end, prevWord, lastSig, prevCp, sentenceStart, pendingQuestion);
+      if (p != from) {
+        chars += runChars;
+        lineChars += runChars;
+        latin += runLatin;
+        math += runMath;
+        prevWord = runWord;
+        lastSig = runSig;
+        prevCp = runLast;
+        sentenceStart = runSentence;
+        if (runCode) lineCode = true;
+      }
+    }
+
+    // The state machine, one character.
     const atEnd = p == end;
     let cp: u32 = 0x0a;
     let n: u32 = 1;
@@ -321,7 +603,7 @@ export function computeFeatures(ptr: usize, len: u32, tokens: u32, turns: u32, o
       }
       if (pendingQuestion) { questions++; pendingQuestion = false; }
       lineChars = 0; indent = 0; inIndent = true; lineCode = false; lineLatex = false; fenceLine = false; lastSig = 0;
-      sentenceStart = true; prevWord = false; prevCp = cp; latexLeft = 0;
+      sentenceStart = true; prevWord = false; prevCp = cp;
       p += <usize>n;
       if (atEnd) break;
       continue;
@@ -339,22 +621,25 @@ export function computeFeatures(ptr: usize, len: u32, tokens: u32, turns: u32, o
       }
     }
 
-    // Math.
-    if (latexLeft > 0) { math++; latexLeft--; }
-    else if (cp < 0x80) {
+    // Math. A LaTeX command counts whole at its backslash: its name is ASCII letters, which
+    // count as nothing else in math.
+    if (cp < 0x80) {
       if (isDigit(cp) || cp == 0x2b || cp == 0x3d || cp == 0x5e || cp == 0x3c || cp == 0x3e || cp == 0x25) math++;
       else if (cp == 0x2d || cp == 0x2a || cp == 0x2f) {
         if (isDigit(lastSig) || lastSig == 0x29 || numberFollows(p + 1, end)) math++;
       } else if (cp == 0x5c) {
-        latexLeft = latexNameLen(p + 1, end);
-        if (latexLeft > 0) { math++; lineLatex = true; }
+        const name = latexNameLen(p + 1, end);
+        if (name > 0) { math += 1 + name; lineLatex = true; }
       }
     } else if (isMathSymbol(cp)) math++;
 
     // Letters and words.
     const script = ascii ? ((cp | 0x20) - 0x61 < 26 ? SCRIPT_LATIN : SCRIPT_NONE) : scriptOf(cp);
-    if (script != SCRIPT_NONE) unchecked(scriptCounts[script]++);
-    if (script == SCRIPT_GREEK) greek++;
+    if (script != SCRIPT_NONE) {
+      const at = SCRIPT_COUNTS + (<usize>script << 2);
+      store<u32>(at, load<u32>(at) + 1);
+    }
+    if (!ascii && cp < 0x10000 && load<u8>(CP_CLASS + <usize>cp) == 0) store<u8>(CP_CLASS + <usize>cp, <u8>classify(cp));
     const wordChar = ascii ? script != SCRIPT_NONE || cp - 0x30 < 10 : !space && !isSymbol(cp);
     if (wordChar && !prevWord && (cp | 0x20) - 0x61 < 26) {
       const kinds = phrasesAt(p, end);
@@ -387,19 +672,21 @@ export function computeFeatures(ptr: usize, len: u32, tokens: u32, turns: u32, o
   }
 
   // Dominant script; Greek letters in a prompt that is not mostly Greek are math symbols.
+  store<u32>(SCRIPT_COUNTS + (<usize>SCRIPT_LATIN << 2), load<u32>(SCRIPT_COUNTS + (<usize>SCRIPT_LATIN << 2)) + latin);
   let best: u32 = SCRIPT_NONE;
   let bestCount: u32 = 0;
   let letters: u32 = 0;
   for (let s: u32 = 1; s < SCRIPT_COUNT; s++) {
-    const c = unchecked(scriptCounts[s]);
+    const c = load<u32>(SCRIPT_COUNTS + (<usize>s << 2));
     letters += c;
     if (c > bestCount) { best = s; bestCount = c; }
   }
+  const greek = load<u32>(SCRIPT_COUNTS + (<usize>SCRIPT_GREEK << 2));
   if (best != SCRIPT_GREEK && greek > 0) {
     math += greek;
     letters -= greek;
   }
-  const latin = unchecked(scriptCounts[SCRIPT_LATIN]);
+  const nonLatin = letters - load<u32>(SCRIPT_COUNTS + (<usize>SCRIPT_LATIN << 2));
 
   const total = <f64>max<u32>(chars, 1);
   store<f64>(out, <f64>tokens, FEAT_TOKENS);
@@ -411,6 +698,6 @@ export function computeFeatures(ptr: usize, len: u32, tokens: u32, turns: u32, o
   store<f64>(out, <f64>reasoning, FEAT_REASONING);
   store<f64>(out, <f64>constraints, FEAT_CONSTRAINTS);
   store<f64>(out, <f64>best, FEAT_SCRIPT);
-  store<f64>(out, letters == 0 ? 0.0 : <f64>(letters - latin) / <f64>letters, FEAT_NON_LATIN_SHARE);
+  store<f64>(out, letters == 0 ? 0.0 : <f64>nonLatin / <f64>letters, FEAT_NON_LATIN_SHARE);
   store<f64>(out, complexityScore(out, DEFAULT_WEIGHTS), FEAT_COMPLEXITY);
 }
