@@ -141,6 +141,8 @@ function o200kLowerWord(start: usize, end: usize): usize {
       if (set & (1 << C_LOWER)) {
         p += widthOf(c);
         while (p < end) {
+          // Most of a lowercase run in prose is ASCII a-z (\p{Ll}): skip it without the class table.
+          if (<u32>load<u8>(p) - 0x61 < 26) { p++; continue; }
           c = charAt(p, end);
           if ((setOf(c) & LOWER_SET) == 0) break;
           p += widthOf(c);

@@ -29,14 +29,16 @@ const pairTables = new StaticArray<usize>(ENCODINGS);
 const vocabLoaded = new StaticArray<bool>(ENCODINGS);
 
 // Piece cache, per encoding: text repeats its pieces (" the", an identifier in code), so the
-// count of each piece of up to 16 bytes is kept in a direct-mapped table small enough to stay
-// in cache, where the vocabulary's table (megabytes) costs a cache miss per lookup.
+// count of each piece of up to 16 bytes is kept in a direct-mapped table. A hit costs one cache
+// line; a miss costs a probe of the vocabulary's megabytes and, for a piece that is not a token,
+// a BPE merge. 2^16 entries (2 MiB) measured faster on unseen English prompts than 2^12..2^15:
+// fewer common words evict each other, and the extra entries still sit in L3.
 //
 //   0                8                16       20       24       32
 //   +----------------+----------------+--------+--------+--------+
 //   | bytes 0..8     | bytes 8..16    |  len   | tokens | unused |   one entry; len 0 = empty
 //   +----------------+----------------+--------+--------+--------+
-const CACHE_BITS: u32 = 12;
+const CACHE_BITS: u32 = 16;
 const CACHE_ENTRY_SIZE: usize = 32;
 const CACHE_MAX_PIECE: u32 = 16;
 const pieceCaches = new StaticArray<usize>(ENCODINGS);

@@ -86,11 +86,22 @@ const CIRCUIT_CODES: Record<CircuitState, number> = {
   unavailable: abi.CIRCUIT_UNAVAILABLE,
 };
 
-const EXCLUSIONS: Record<number, ExclusionReason> = {
-  [abi.EXCLUDED_UNAVAILABLE]: 'unavailable',
-  [abi.EXCLUDED_CIRCUIT_OPEN]: 'circuit_open',
-  [abi.EXCLUDED_CONTEXT]: 'context_window',
-};
+/** The exclusion an EXCLUDED_* code stands for; null for any other code. */
+function exclusionOf(code: number): ExclusionReason | null {
+  switch (code) {
+    case abi.EXCLUDED_UNAVAILABLE: return 'unavailable';
+    case abi.EXCLUDED_CIRCUIT_OPEN: return 'circuit_open';
+    case abi.EXCLUDED_CONTEXT: return 'context_window';
+    default: return null;
+  }
+}
+
+/** Writes one SEGMENT record at `seg`. */
+function writeSegment(view: DataView, seg: number, offset: number, length: number, kind: number): void {
+  view.setUint32(seg + abi.SEG_OFFSET, offset, true);
+  view.setUint32(seg + abi.SEG_LENGTH, length, true);
+  view.setUint32(seg + abi.SEG_KIND, kind, true);
+}
 
 const utf8 = new TextEncoder();
 
@@ -125,54 +136,56 @@ export class Decider {
     const core = this.#core;
     const { policy, strings, modelIndex } = this.compiled;
     const messages = request.messages;
-    const toolTokensO200k = request.tools ? toolTokens(request.tools, 'o200k_base', (t) => this.#count(ENCODING_IDS.o200k_base, t)) : 0;
-    const toolTokensCl100k = request.tools ? toolTokens(request.tools, 'cl100k_base', (t) => this.#count(ENCODING_IDS.cl100k_base, t)) : 0;
+    const tools = request.tools;
+    const toolTokensO200k = tools ? toolTokens(tools, 'o200k_base', this.#countO200k) : 0;
+    const toolTokensCl100k = tools ? toolTokens(tools, 'cl100k_base', this.#countCl100k) : 0;
 
+    const n = messages.length;
     let capacity = 0;
-    for (const m of messages) capacity += (m.content.length + m.role.length + (m.name?.length ?? 0)) * 3 + 1;
+    let segCount = n * 2;
+    for (let i = 0; i < n; i++) {
+      const m = messages[i]!;
+      capacity += (m.content.length + m.role.length + (m.name?.length ?? 0)) * 3 + 1;
+      if (m.name !== undefined) segCount++;
+    }
     // Room for the worst case of UTF-16 -> UTF-8 (3 bytes per code unit); may grow memory.
     const textPtr = core.reserveText(capacity);
-    let segCount = messages.length * 2;
-    for (const m of messages) if (m.name !== undefined) segCount++;
     const segPtr = core.reserveSegments(segCount);
     const snapPtr = core.reserveSnapshot(policy.models.length);
     this.#refreshViews();
     const bytes = this.#bytes;
     const view = this.#view;
 
-    // Contents first, joined by "\n" (what features read), then roles and names.
-    const contentAt: number[] = new Array(messages.length);
-    const contentLen: number[] = new Array(messages.length);
-    let at = textPtr;
+    // Contents first, joined by "\n" (what features read), then roles and names. Each content
+    // segment is written as soon as its place is known; roles and names fill in after.
     const end = textPtr + capacity;
-    messages.forEach((m, i) => {
+    let at = textPtr;
+    let contentSeg = segPtr + abi.SEGMENT_SIZE; // each message's segments: role, content[, name]
+    for (let i = 0; i < n; i++) {
       if (i > 0) bytes[at++] = 0x0a;
-      contentAt[i] = at - textPtr;
-      const { written } = utf8.encodeInto(m.content, bytes.subarray(at, end));
-      contentLen[i] = written;
+      const m = messages[i]!;
+      const written = utf8.encodeInto(m.content, bytes.subarray(at, end)).written;
+      writeSegment(view, contentSeg, at - textPtr, written, abi.SEG_CONTENT);
+      contentSeg += (m.name !== undefined ? 3 : 2) * abi.SEGMENT_SIZE;
       at += written;
-    });
+    }
     const contentBytes = at - textPtr;
     let seg = segPtr;
-    const writeSegment = (offset: number, length: number, kind: number): void => {
-      view.setUint32(seg + abi.SEG_OFFSET, offset, true);
-      view.setUint32(seg + abi.SEG_LENGTH, length, true);
-      view.setUint32(seg + abi.SEG_KIND, kind, true);
-      seg += abi.SEGMENT_SIZE;
-    };
     let turns = 0;
-    messages.forEach((m, i) => {
+    for (let i = 0; i < n; i++) {
+      const m = messages[i]!;
       if (m.role === 'user') turns++;
       const roleAt = at - textPtr;
       at += utf8.encodeInto(m.role, bytes.subarray(at, end)).written;
-      writeSegment(roleAt, at - textPtr - roleAt, abi.SEG_ROLE);
-      writeSegment(contentAt[i]!, contentLen[i]!, abi.SEG_CONTENT);
+      writeSegment(view, seg, roleAt, at - textPtr - roleAt, abi.SEG_ROLE);
+      seg += 2 * abi.SEGMENT_SIZE; // the content segment was written above
       if (m.name !== undefined) {
         const nameAt = at - textPtr;
         at += utf8.encodeInto(m.name, bytes.subarray(at, end)).written;
-        writeSegment(nameAt, at - textPtr - nameAt, abi.SEG_NAME);
+        writeSegment(view, seg, nameAt, at - textPtr - nameAt, abi.SEG_NAME);
+        seg += abi.SEGMENT_SIZE;
       }
-    });
+    }
 
     const req = this.#requestPtr;
     bytes.fill(0, req, req + abi.REQUEST_SIZE);
@@ -223,6 +236,10 @@ export class Decider {
     return this.#readDecision(status, request.images?.sizesKnown ?? true);
   }
 
+  // Bound once, so toolTokens gets the same function every call instead of a fresh closure.
+  readonly #countO200k = (text: string): number => this.#count(ENCODING_IDS.o200k_base, text);
+  readonly #countCl100k = (text: string): number => this.#count(ENCODING_IDS.cl100k_base, text);
+
   /** Tokens of `text` under an encoding, counted by this instance's core. */
   #count(encoding: number, text: string): number {
     const ptr = this.#core.reserveText(text.length * 3);
@@ -238,24 +255,23 @@ export class Decider {
     const { policy } = this.compiled;
     const view = this.#view;
     const dec = this.#decisionPtr;
-    const base = {
-      policyHash: policy.hash,
-      tier: 'realtime' as const,
-      promptTokens: view.getUint32(dec + abi.DEC_PROMPT_TOKENS, true),
-      promptTokensExact: view.getUint32(dec + abi.DEC_PROMPT_TOKENS_EXACT, true) === 1 && imageSizesKnown,
-      complexity: view.getFloat64(dec + abi.DEC_COMPLEXITY, true),
-      features: readFeatures(view, dec + abi.DEC_FEATURES),
-    };
+    const promptTokens = view.getUint32(dec + abi.DEC_PROMPT_TOKENS, true);
+    const promptTokensExact = view.getUint32(dec + abi.DEC_PROMPT_TOKENS_EXACT, true) === 1 && imageSizesKnown;
+    const complexity = view.getFloat64(dec + abi.DEC_COMPLEXITY, true);
+    const features = readFeatures(view, dec + abi.DEC_FEATURES);
     if (status !== abi.STATUS_OK) {
       if (status === abi.STATUS_NO_PROGRAM) throw new EngineError('SY_ENGINE_PROGRAM', 'no program loaded');
-      return { ...base, status: 'no_route', route: null, candidates: [], maxTokens: null };
+      return {
+        policyHash: policy.hash, tier: 'realtime', promptTokens, promptTokensExact, complexity, features,
+        status: 'no_route', route: null, candidates: [], maxTokens: null,
+      };
     }
     const count = view.getUint32(dec + abi.DEC_CANDIDATE_COUNT, true);
-    const candidates: CandidateDecision[] = [];
+    const candidates: CandidateDecision[] = new Array<CandidateDecision>(count);
     for (let i = 0; i < count; i++) {
       const c = dec + abi.DEC_CANDIDATES + i * abi.DEC_CANDIDATE_SIZE;
       const model = policy.models[view.getUint32(c + abi.DEC_CAND_MODEL, true)]!;
-      candidates.push({
+      candidates[i] = {
         model: model.name,
         provider: model.provider,
         upstream: model.upstream,
@@ -264,12 +280,13 @@ export class Decider {
         outputTokens: view.getUint32(c + abi.DEC_CAND_OUTPUT_TOKENS, true),
         estimatedCostUsd: view.getFloat64(c + abi.DEC_CAND_COST_USD, true),
         batchCostUsd: view.getFloat64(c + abi.DEC_CAND_BATCH_COST_USD, true),
-        excluded: EXCLUSIONS[view.getUint32(c + abi.DEC_CAND_EXCLUDED, true)] ?? null,
-      });
+        excluded: exclusionOf(view.getUint32(c + abi.DEC_CAND_EXCLUDED, true)),
+      };
     }
     const maxTokens = view.getUint32(dec + abi.DEC_MAX_TOKENS, true);
+    // The same key order as ever: callers serialise decisions (dry-run, policy test).
     return {
-      ...base,
+      policyHash: policy.hash, tier: 'realtime', promptTokens, promptTokensExact, complexity, features,
       status: 'ok',
       route: policy.routes[view.getUint32(dec + abi.DEC_ROUTE_INDEX, true)]!.name,
       candidates,
