@@ -6,7 +6,7 @@
  * gateway strips when the client did not ask for usage.
  */
 import type { ChatCompletionChunk, SseEvent, StreamDecoder, Usage, UpstreamTarget } from '../types.js';
-import { malformedBodyError, UpstreamError } from '../openai/error.js';
+import { parseStreamEvent, UpstreamError } from '../openai/error.js';
 import { unixNow } from '../openai/response.js';
 import { fromError } from './error.js';
 import { type AnthropicUsage, completionIdOf, finishReasonOf, usageOf } from './response.js';
@@ -59,15 +59,7 @@ export function createStreamDecoder(target: UpstreamTarget): StreamDecoder {
     },
     push(event: SseEvent): ChatCompletionChunk[] {
       if (done) return [];
-      let data: AnthropicStreamEvent;
-      try {
-        data = JSON.parse(event.data) as AnthropicStreamEvent;
-      } catch {
-        throw malformedBodyError('anthropic', 'a stream event that is not JSON');
-      }
-      if (data === null || typeof data !== 'object') {
-        throw malformedBodyError('anthropic', 'a stream event that is not a JSON object');
-      }
+      const data = parseStreamEvent<AnthropicStreamEvent>('anthropic', event.data);
       switch (data.type ?? event.event) {
         case 'message_start': {
           const message = data.message ?? {};

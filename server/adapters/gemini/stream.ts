@@ -7,7 +7,7 @@
  * gateway strips when the client did not ask for usage.
  */
 import type { ChatCompletionChunk, SseEvent, StreamDecoder, Usage, UpstreamTarget } from '../types.js';
-import { malformedBodyError, UpstreamError } from '../openai/error.js';
+import { parseStreamEvent, UpstreamError } from '../openai/error.js';
 import { unixNow } from '../openai/response.js';
 import { fromError } from './error.js';
 import {
@@ -46,15 +46,7 @@ export function createStreamDecoder(target: UpstreamTarget): StreamDecoder {
     },
     push(event: SseEvent): ChatCompletionChunk[] {
       if (done) return [];
-      let response: GeminiResponse;
-      try {
-        response = JSON.parse(event.data) as GeminiResponse;
-      } catch {
-        throw malformedBodyError('gemini', 'a stream event that is not JSON');
-      }
-      if (response === null || typeof response !== 'object') {
-        throw malformedBodyError('gemini', 'a stream event that is not a JSON object');
-      }
+      const response = parseStreamEvent<GeminiResponse>('gemini', event.data);
       if (response.error !== undefined) throw new UpstreamError(fromError(500, response));
       // Every event repeats the same responseId; the first one names the whole stream.
       if (id === null && typeof response.responseId === 'string') id = completionIdOf(response.responseId);

@@ -61,6 +61,20 @@ export function malformedBodyError(provider: string, what: string): UpstreamErro
   });
 }
 
+/** One stream event's data parsed as a JSON object; anything else is the provider's malformed answer. */
+export function parseStreamEvent<T extends object>(provider: string, data: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    throw malformedBodyError(provider, 'a stream event that is not JSON');
+  }
+  if (parsed === null || typeof parsed !== 'object') {
+    throw malformedBodyError(provider, 'a stream event that is not a JSON object');
+  }
+  return parsed as T;
+}
+
 /**
  * Maps an OpenAI-compatible error body to OpenAI terms. Servers differ in shape:
  * OpenAI `{error:{message,type,code}}`, Ollama `{error:"text"}`, Mistral and older vLLM

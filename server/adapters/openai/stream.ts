@@ -1,6 +1,6 @@
 /** OpenAI-compatible stream events are already canonical chunks; the decoder notes usage and the end. */
 import type { ChatCompletionChunk, SseEvent, StreamDecoder, Usage, UpstreamTarget } from '../types.js';
-import { fromError, malformedBodyError, UpstreamError } from './error.js';
+import { fromError, parseStreamEvent, UpstreamError } from './error.js';
 
 const DONE_SENTINEL = '[DONE]';
 
@@ -21,16 +21,7 @@ export function createStreamDecoder(_target: UpstreamTarget): StreamDecoder {
         done = true;
         return [];
       }
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(event.data);
-      } catch {
-        throw malformedBodyError('openai', 'a stream event that is not JSON');
-      }
-      if (parsed === null || typeof parsed !== 'object') {
-        throw malformedBodyError('openai', 'a stream event that is not a JSON object');
-      }
-      const chunk = parsed as ChatCompletionChunk & { error?: unknown };
+      const chunk = parseStreamEvent<ChatCompletionChunk & { error?: unknown }>('openai', event.data);
       // OpenAI reports a failure after the 200 as a data event carrying `error`.
       if (chunk.error !== undefined) throw new UpstreamError(fromError(500, chunk));
       if (chunk.usage != null) usage = chunk.usage;
