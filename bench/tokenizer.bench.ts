@@ -199,6 +199,10 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ ms, rssMb: (process.memoryUsage().rss - rss0) / 1e6 }));
     return;
   }
+  if (process.argv[2] === '--decide') {
+    console.log(JSON.stringify(await decideMedianUs()));
+    return;
+  }
   const { mixed, messages, english } = buildCorpora();
   const workloads: Array<[string, string[]]> = [
     ['(a) 1 MB mixed corpus', [mixed]],
@@ -249,7 +253,10 @@ async function main(): Promise<void> {
   const t0 = process.hrtime.bigint();
   const n = (await LIBRARIES.switchyard!('o200k_base'))(bang);
   console.log(`one 1 MB "word" (1,000,000 x "!"): switchyard counts ${n} tokens in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms (tiktoken aborts on a piece this long)`);
-  const d = await decideMedianUs();
+  // In a fresh process, as the server runs it: one Decider, not four tokenizer libraries' heaps.
+  const run = spawnSync(process.execPath, [process.argv[1]!, '--decide', ...(quick ? ['--quick'] : [])], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`decide measurement failed: ${run.stderr}`);
+  const d = JSON.parse(run.stdout) as { distinct: number; repeated: number };
   console.log(`decide() for a 1 KB chat prompt under policies/default.yaml (text in, decision out): median ${d.distinct.toFixed(1)} µs for prompts never seen before, ${d.repeated.toFixed(1)} µs for one prompt repeated`);
 }
 
