@@ -83,8 +83,21 @@ function imagesOf(messages: readonly ChatMessage[]): RequestFeatures['images'] {
   return count === 0 ? undefined : { count, tiles, sizesKnown };
 }
 
-/** The features `decide` reads from a validated request. */
-export function requestFeatures(req: ChatRequest): RequestFeatures {
+/** Request headers as Node and Fastify give them. */
+export type HeaderMap = Readonly<Record<string, string | string[] | undefined>>;
+
+function header(headers: HeaderMap, name: string): string | undefined {
+  const v = headers[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined || first === '' ? undefined : first;
+}
+
+/**
+ * The features `decide` reads from a validated request, its headers and its arrival time
+ * (epoch ms): session and priority come from the x-switchyard-session / x-switchyard-priority
+ * headers, else from metadata.session_id / metadata.priority.
+ */
+export function requestFeatures(req: ChatRequest, headers: HeaderMap = {}, arrivedAt?: number): RequestFeatures {
   const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? null;
   let metadata: Record<string, string> | undefined;
   if (req.metadata && typeof req.metadata === 'object') {
@@ -99,5 +112,16 @@ export function requestFeatures(req: ChatRequest): RequestFeatures {
     stream: req.stream === true,
     images: imagesOf(req.messages),
     tools: Array.isArray(req.tools) ? (req.tools as unknown[]) : undefined,
+    jsonMode: jsonModeOf(req.response_format),
+    user: typeof req.user === 'string' ? req.user : undefined,
+    session: header(headers, 'x-switchyard-session') ?? metadata?.session_id,
+    priority: header(headers, 'x-switchyard-priority') ?? metadata?.priority ?? 'normal',
+    arrivedAt,
   };
+}
+
+/** True for response_format json_object or json_schema: the model must be able to keep to JSON. */
+function jsonModeOf(format: unknown): boolean {
+  const type = (format as { type?: unknown } | null | undefined)?.type;
+  return type === 'json_object' || type === 'json_schema';
 }

@@ -89,3 +89,4 @@ export function decide(snapshotEntries: u32): u32 {
 export { reserveVocab, loadVocab, countTokens } from "./tokenizer";
 export { embedText, cosine, vectorPtr } from "./embed";
 export { computeFeatures, complexityScore, defaultWeightsPtr } from "./features";
+export { loadExpressions, evalExpression } from "./expr";

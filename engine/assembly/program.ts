@@ -2,9 +2,11 @@
 // and reference once, so the evaluator can walk the program without bounds checks.
 import {
   PROGRAM_MAGIC, PROGRAM_FORMAT, PROGRAM_HEADER_SIZE, PROGRAM_MODEL_SIZE, PROGRAM_ROUTE_HEADER_SIZE,
-  PR_MATCH_MODELS, PR_MATCH_META, PR_CANDIDATES, PM_TOKENIZER, TOKENIZER_ESTIMATE,
-  LOAD_OK, LOAD_BAD_MAGIC, LOAD_BAD_FORMAT, LOAD_TRUNCATED, LOAD_BAD_REFERENCE,
+  PR_MATCH_MODELS, PR_MATCH_META, PR_CANDIDATES, PR_FALLBACK, PR_WHEN, PR_STRATEGY, PR_SPLIT_BY, PM_TOKENIZER,
+  TOKENIZER_ESTIMATE, STRATEGY_WEIGHTED, SPLIT_SESSION, NO_ID,
+  LOAD_OK, LOAD_BAD_MAGIC, LOAD_BAD_FORMAT, LOAD_TRUNCATED, LOAD_BAD_REFERENCE, LOAD_BAD_EXPRESSIONS,
 } from "./layout";
+import { loadExpressions, expressionCount } from "./expr";
 
 /** Start of the loaded program's bytes, 0 when none is loaded. */
 export let programBase: usize = 0;
@@ -26,7 +28,9 @@ export function activate(base: usize, len: u32): u32 {
   const models = load<u32>(base, 8);
   const routes = load<u32>(base, 12);
   const weights = load<u32>(base, 16);
-  const end = base + <usize>len;
+  const exprLen = load<u32>(base, 20);
+  if (<u64>exprLen > <u64>len) return LOAD_TRUNCATED;
+  const end = base + <usize>(len - exprLen);
   let p = base + <usize>PROGRAM_HEADER_SIZE;
   if (<u64>models * PROGRAM_MODEL_SIZE + <u64>weights * 8 > <u64>(end - p)) return LOAD_TRUNCATED;
   const mBase = p;
@@ -42,14 +46,24 @@ export function activate(base: usize, len: u32): u32 {
     const matchModels = load<u32>(p, PR_MATCH_MODELS);
     const matchMeta = load<u32>(p, PR_MATCH_META);
     const candidates = load<u32>(p, PR_CANDIDATES);
-    const words = <u64>matchModels + <u64>matchMeta * 2 + <u64>candidates;
+    const words = <u64>matchModels + <u64>matchMeta * 2 + <u64>candidates * 2;
     if (<u64>(p + PROGRAM_ROUTE_HEADER_SIZE) + words * 4 > <u64>end) return LOAD_TRUNCATED;
     const cand = candidatesOf(p);
     for (let c: u32 = 0; c < candidates; c++) {
       if (load<u32>(cand + <usize>(c * 4)) >= models) return LOAD_BAD_REFERENCE;
     }
+    const fallback = load<u32>(p, PR_FALLBACK);
+    if (fallback != NO_ID && fallback >= routes) return LOAD_BAD_REFERENCE;
+    if (load<u32>(p, PR_STRATEGY) > STRATEGY_WEIGHTED || load<u32>(p, PR_SPLIT_BY) > SPLIT_SESSION) return LOAD_BAD_REFERENCE;
     unchecked(offsets[r] = p);
-    p = cand + <usize>(candidates * 4);
+    p = cand + <usize>(candidates * 8);
+  }
+  if (p != end) return LOAD_TRUNCATED;
+    if (loadExpressions(end, exprLen) != 0) return LOAD_BAD_EXPRESSIONS;
+  const expressions = expressionCount();
+  for (let r: u32 = 0; r < routes; r++) {
+    const when = load<u32>(unchecked(offsets[r]), PR_WHEN);
+    if (when != NO_ID && when >= expressions) return LOAD_BAD_REFERENCE;
   }
   programBase = base;
   modelCount = models;
@@ -79,4 +93,9 @@ export function activate(base: usize, len: u32): u32 {
 /** Address of the route's candidate model indices. */
 @inline export function candidatesOf(r: usize): usize {
   return matchMetaOf(r) + <usize>(load<u32>(r, PR_MATCH_META) * 8);
+}
+
+/** Address of the route's candidate weights (u32 each, candidate order; zeros unless weighted). */
+@inline export function weightsOf(r: usize): usize {
+  return candidatesOf(r) + <usize>(load<u32>(r, PR_CANDIDATES) * 4);
 }

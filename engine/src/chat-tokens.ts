@@ -6,6 +6,8 @@
 import { Decider } from './decide.js';
 import { CHARS_PER_TOKEN, defaultTokenizer } from './policy/defaults.js';
 import { lowerPolicy } from './policy/lower.js';
+import { withDirectRoutes } from './policy/compile.js';
+import { ExprCompiler } from './policy/expr/index.js';
 import type { Policy, ProviderKind, TokenizerKind } from './policy/types.js';
 import { imageCost } from './images.js';
 
@@ -34,11 +36,19 @@ function deciderFor(tokenizer: TokenizerKind, charsPerToken: number): Decider {
       file: loc.file,
       hash: '',
       providers: [{ name: 'p', kind: 'openai', baseUrl: 'http://127.0.0.1', baseUrlEnv: null, apiKeyEnv: 'UNUSED', batchDiscount: 0, loc }],
-      models: [{ name: 'm', provider: 'p', upstream: 'm', inputPerMTok: 0, outputPerMTok: 0, cachedInputPerMTok: 0, batchDiscount: 0, contextWindow: 0xffffffff, tokenizer, charsPerToken, imageBaseTokens: 85, imageTileTokens: 170, loc }],
-      routes: [{ name: 'r', matchModels: [], matchMetadata: [], matchComplexity: [0, 1], matchPromptTokens: [0, 0xffffffff], candidates: ['m'], expectedOutputTokens: 1, loc }],
+      models: [{
+        name: 'm', provider: 'p', upstream: 'm', inputPerMTok: 0, outputPerMTok: 0, cachedInputPerMTok: 0, batchDiscount: 0,
+        contextWindow: 0xffffffff, maxOutputTokens: 0xffffffff, capabilities: ['tools', 'vision', 'json_mode'], quality: 3,
+        tokenizer, charsPerToken, imageBaseTokens: 85, imageTileTokens: 170, loc,
+      }],
+      routes: [],
       complexityWeights: {},
+      limits: { maxAttemptsPerRequest: 1, maxCostPerRequestUsd: Infinity },
+      defaultRetries: 0,
+      conditions: new ExprCompiler({ models: [], providers: [] }).finish(),
     };
-    decider = new Decider(lowerPolicy(policy));
+    // The direct route of model `m` answers `m`, which is what countChatTokens asks for.
+    decider = new Decider(lowerPolicy(withDirectRoutes(policy)));
     deciders.set(key, decider);
   }
   return decider;

@@ -7,6 +7,8 @@ import * as abi from './abi.js';
 import { instantiateCore } from './wasm.js';
 import { EngineError } from './errors.js';
 import type { CompiledPolicy } from './policy/lower.js';
+import type { Strategy } from './policy/types.js';
+import { envValues } from './policy/expr/index.js';
 import { loadVocabularies, ENCODING_IDS, TOKENS_UNAVAILABLE } from './tokenizer.js';
 import { toolChars, toolTokens } from './tool-tokens.js';
 import { readFeatures, type ComplexityFeatures } from './features.js';
@@ -32,16 +34,65 @@ export interface RequestFeatures {
   images?: { count: number; tiles: number; sizesKnown: boolean } | undefined;
   /** OpenAI tool definitions of the request. */
   tools?: readonly unknown[] | undefined;
+  /** JSON mode or a JSON schema response format was asked for. */
+  jsonMode?: boolean | undefined;
+  /** The body's `user`. */
+  user?: string | undefined;
+  /** Session id (header x-switchyard-session or metadata.session_id). */
+  session?: string | undefined;
+  /** Priority (header x-switchyard-priority or metadata.priority); "normal" when absent. */
+  priority?: string | undefined;
+  /** Who is calling: the virtual key's id, team and user ("" when unknown). */
+  caller?: { key?: string | undefined; team?: string | undefined; user?: string | undefined } | undefined;
+  /**
+   * Arrival time, epoch milliseconds: what `time.*` conditions read. An input, never the clock,
+   * so a decision replays exactly; absent means 0 (1970-01-01T00:00Z, a Thursday).
+   */
+  arrivedAt?: number | undefined;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half_open' | 'unavailable';
 
-/** Live state per model that a decision may read. Models absent here count as closed. */
-export interface Snapshot {
-  models?: Readonly<Record<string, { circuit?: CircuitState; latencyEwmaMs?: number; errorRate?: number }>>;
+/** Health of one model or provider as the gateway last saw it. */
+export interface HealthState {
+  circuit?: CircuitState;
+  latencyEwmaMs?: number;
+  errorRate?: number;
 }
 
-export type ExclusionReason = 'unavailable' | 'circuit_open' | 'context_window';
+/** Budget scopes a condition can read. */
+export type BudgetScope = 'key' | 'user' | 'team' | 'session' | 'global';
+
+/** What is left of a budget; an absent field means no limit. */
+export interface BudgetState {
+  remainingUsd?: number;
+  remainingTokens?: number;
+}
+
+/** Live state that a decision may read. Models and providers absent here count as closed. */
+export interface Snapshot {
+  models?: Readonly<Record<string, HealthState>>;
+  providers?: Readonly<Record<string, HealthState>>;
+  budgets?: Readonly<Partial<Record<BudgetScope, BudgetState>>>;
+}
+
+/** Why a candidate may not serve this request; see README "Exclusion reasons". */
+export type ExclusionReason =
+  | 'unavailable' | 'circuit_open' | 'context_window' | 'max_output'
+  | 'no_tools' | 'no_vision' | 'no_json_mode'
+  | 'quality_below_min' | 'over_cost_cap' | 'over_latency_target' | 'capability_required';
+
+export type { Strategy };
+
+/** What happened to one route as decide() walked the policy, in order. */
+export type TrailOutcome =
+  | 'matched' | 'model_mismatch' | 'metadata_mismatch' | 'tokens_out_of_range'
+  | 'complexity_out_of_range' | 'when_false' | 'step_limit' | 'fallback';
+
+export interface TrailStep {
+  route: string;
+  outcome: TrailOutcome;
+}
 
 export interface CandidateDecision {
   model: string;
@@ -58,6 +109,8 @@ export interface CandidateDecision {
   batchCostUsd: number;
   /** Why this candidate may not serve now; null when it may. */
   excluded: ExclusionReason | null;
+  /** The route that contributed this candidate: the matched route, or a fallback of it. */
+  viaRoute: string;
 }
 
 export interface Decision {
@@ -65,8 +118,14 @@ export interface Decision {
   /** Content hash of the policy that decided. */
   policyHash: string;
   route: string | null;
-  /** Every candidate of the route in failover order, eligible or not. */
+  /** How the matched route ordered its candidates. */
+  strategy: Strategy | null;
+  /** Retries per candidate the route allows. */
+  retries: number;
+  /** Every candidate in the order to try (strategy applied, fallback routes' after), eligible or not. */
   candidates: CandidateDecision[];
+  /** Every route evaluated, in order, and what happened to it. */
+  trail: TrailStep[];
   /** Output token limit the route sets; null leaves the request's own. */
   maxTokens: number | null;
   tier: 'realtime';
@@ -86,15 +145,46 @@ const CIRCUIT_CODES: Record<CircuitState, number> = {
   unavailable: abi.CIRCUIT_UNAVAILABLE,
 };
 
-/** The exclusion an EXCLUDED_* code stands for; null for any other code. */
-function exclusionOf(code: number): ExclusionReason | null {
-  switch (code) {
-    case abi.EXCLUDED_UNAVAILABLE: return 'unavailable';
-    case abi.EXCLUDED_CIRCUIT_OPEN: return 'circuit_open';
-    case abi.EXCLUDED_CONTEXT: return 'context_window';
-    default: return null;
-  }
-}
+/** Exclusion reasons by EXCLUDED_* code (index 0, EXCLUDED_NONE, is eligible). */
+const EXCLUSIONS: ReadonlyArray<ExclusionReason | null> = (() => {
+  const out: Array<ExclusionReason | null> = [];
+  out[abi.EXCLUDED_NONE] = null;
+  out[abi.EXCLUDED_UNAVAILABLE] = 'unavailable';
+  out[abi.EXCLUDED_CIRCUIT_OPEN] = 'circuit_open';
+  out[abi.EXCLUDED_CONTEXT] = 'context_window';
+  out[abi.EXCLUDED_MAX_OUTPUT] = 'max_output';
+  out[abi.EXCLUDED_NO_TOOLS] = 'no_tools';
+  out[abi.EXCLUDED_NO_VISION] = 'no_vision';
+  out[abi.EXCLUDED_NO_JSON_MODE] = 'no_json_mode';
+  out[abi.EXCLUDED_CAPABILITY_REQUIRED] = 'capability_required';
+  out[abi.EXCLUDED_QUALITY] = 'quality_below_min';
+  out[abi.EXCLUDED_OVER_COST_CAP] = 'over_cost_cap';
+  out[abi.EXCLUDED_OVER_LATENCY] = 'over_latency_target';
+  return out;
+})();
+
+/** Trail outcomes by TRAIL_* code. */
+const OUTCOMES: readonly TrailOutcome[] = (() => {
+  const out: TrailOutcome[] = [];
+  out[abi.TRAIL_MATCHED] = 'matched';
+  out[abi.TRAIL_MODEL_MISMATCH] = 'model_mismatch';
+  out[abi.TRAIL_METADATA_MISMATCH] = 'metadata_mismatch';
+  out[abi.TRAIL_TOKENS_OUT_OF_RANGE] = 'tokens_out_of_range';
+  out[abi.TRAIL_COMPLEXITY_OUT_OF_RANGE] = 'complexity_out_of_range';
+  out[abi.TRAIL_WHEN_FALSE] = 'when_false';
+  out[abi.TRAIL_STEP_LIMIT] = 'step_limit';
+  out[abi.TRAIL_FALLBACK] = 'fallback';
+  return out;
+})();
+
+const STRATEGIES: readonly Strategy[] = (() => {
+  const out: Strategy[] = [];
+  out[abi.STRATEGY_ORDERED] = 'ordered';
+  out[abi.STRATEGY_CHEAPEST] = 'cheapest';
+  out[abi.STRATEGY_FASTEST] = 'fastest';
+  out[abi.STRATEGY_WEIGHTED] = 'weighted';
+  return out;
+})();
 
 /** Writes one SEGMENT record at `seg`. */
 function writeSegment(view: DataView, seg: number, offset: number, length: number, kind: number): void {
@@ -114,9 +204,12 @@ export class Decider {
   #buffer!: ArrayBuffer;
   #bytes!: Uint8Array;
   #view!: DataView;
+  /** False when no route has a condition: then no environment is built per request. */
+  readonly #hasConditions: boolean;
 
   constructor(compiled: CompiledPolicy) {
     this.compiled = compiled;
+    this.#hasConditions = compiled.policy.routes.some((r) => r.when !== null);
     this.#core = instantiateCore();
     loadVocabularies(this.#core);
     const ptr = this.#core.reserveProgram(compiled.program.length);
@@ -147,6 +240,14 @@ export class Decider {
       const m = messages[i]!;
       capacity += (m.content.length + m.role.length + (m.name?.length ?? 0)) * 3 + 1;
       if (m.name !== undefined) segCount++;
+    }
+    // What conditions read, and the strings a weighted route splits by, follow the messages.
+    const env = this.#hasConditions ? envValues(policy.conditions.layout, request, snapshot) : null;
+    const splits = [request.caller?.key ?? '', request.user ?? '', request.session ?? ''];
+    for (const text of splits) capacity += text.length * 3;
+    if (env) {
+      for (const text of env.strs) capacity += text.length * 3;
+      capacity += 8 + env.nums.length * 8 + env.strs.length * 8;
     }
     // Room for the worst case of UTF-16 -> UTF-8 (3 bytes per code unit); may grow memory.
     const textPtr = core.reserveText(capacity);
@@ -187,17 +288,45 @@ export class Decider {
       }
     }
 
+    const textLen = at - textPtr;
     const req = this.#requestPtr;
     bytes.fill(0, req, req + abi.REQUEST_SIZE);
+    splits.forEach((text, i) => {
+      const slot = req + abi.REQ_SPLIT_CALLER + i * 8;
+      const written = text === '' ? 0 : utf8.encodeInto(text, bytes.subarray(at, end)).written;
+      view.setUint32(slot, at - textPtr, true);
+      view.setUint32(slot + 4, written, true);
+      at += written;
+    });
+    if (env) {
+      const strSlots: number[] = [];
+      for (const text of env.strs) {
+        const written = text === '' ? 0 : utf8.encodeInto(text, bytes.subarray(at, end)).written;
+        strSlots.push(at - textPtr, written);
+        at += written;
+      }
+      at = textPtr + ((at - textPtr + 7) & ~7);
+      view.setUint32(req + abi.REQ_ENV_NUMS, at - textPtr, true);
+      for (const value of env.nums) {
+        view.setFloat64(at, value, true);
+        at += 8;
+      }
+      view.setUint32(req + abi.REQ_ENV_STRS, at - textPtr, true);
+      for (const value of strSlots) {
+        view.setUint32(at, value, true);
+        at += 4;
+      }
+    }
     view.setUint32(req + abi.REQ_MODEL_ID, strings.get(request.model) ?? abi.NO_ID, true);
     let flags = request.stream ? abi.FLAG_STREAM : 0;
     if (request.maxTokens !== null) flags |= abi.FLAG_MAX_TOKENS_SET;
     if (request.tools && request.tools.length > 0) flags |= abi.FLAG_TOOLS;
     if (request.images && request.images.count > 0) flags |= abi.FLAG_IMAGES;
+    if (request.jsonMode) flags |= abi.FLAG_JSON_MODE;
     view.setUint32(req + abi.REQ_FLAGS, flags, true);
     view.setUint32(req + abi.REQ_MESSAGE_COUNT, messages.length, true);
     view.setUint32(req + abi.REQ_MAX_TOKENS, request.maxTokens ?? 0, true);
-    view.setUint32(req + abi.REQ_TEXT_LEN, at - textPtr, true);
+    view.setUint32(req + abi.REQ_TEXT_LEN, textLen, true);
     view.setUint32(req + abi.REQ_SEGMENT_COUNT, (seg - segPtr) / abi.SEGMENT_SIZE, true);
     view.setUint32(req + abi.REQ_CONTENT_LEN, contentBytes, true);
     view.setUint32(req + abi.REQ_IMAGE_COUNT, request.images?.count ?? 0, true);
@@ -259,11 +388,17 @@ export class Decider {
     const promptTokensExact = view.getUint32(dec + abi.DEC_PROMPT_TOKENS_EXACT, true) === 1 && imageSizesKnown;
     const complexity = view.getFloat64(dec + abi.DEC_COMPLEXITY, true);
     const features = readFeatures(view, dec + abi.DEC_FEATURES);
+    const trailCount = view.getUint32(dec + abi.DEC_TRAIL_COUNT, true);
+    const trail: TrailStep[] = new Array<TrailStep>(trailCount);
+    for (let i = 0; i < trailCount; i++) {
+      const at = dec + abi.DEC_TRAIL + i * 8;
+      trail[i] = { route: policy.routes[view.getUint32(at, true)]!.name, outcome: OUTCOMES[view.getUint32(at + 4, true)]! };
+    }
     if (status !== abi.STATUS_OK) {
       if (status === abi.STATUS_NO_PROGRAM) throw new EngineError('SY_ENGINE_PROGRAM', 'no program loaded');
       return {
         policyHash: policy.hash, tier: 'realtime', promptTokens, promptTokensExact, complexity, features,
-        status: 'no_route', route: null, candidates: [], maxTokens: null,
+        status: 'no_route', route: null, strategy: null, retries: 0, candidates: [], trail, maxTokens: null,
       };
     }
     const count = view.getUint32(dec + abi.DEC_CANDIDATE_COUNT, true);
@@ -280,7 +415,8 @@ export class Decider {
         outputTokens: view.getUint32(c + abi.DEC_CAND_OUTPUT_TOKENS, true),
         estimatedCostUsd: view.getFloat64(c + abi.DEC_CAND_COST_USD, true),
         batchCostUsd: view.getFloat64(c + abi.DEC_CAND_BATCH_COST_USD, true),
-        excluded: exclusionOf(view.getUint32(c + abi.DEC_CAND_EXCLUDED, true)),
+        excluded: EXCLUSIONS[view.getUint32(c + abi.DEC_CAND_EXCLUDED, true)] ?? null,
+        viaRoute: policy.routes[view.getUint32(c + abi.DEC_CAND_VIA_ROUTE, true)]!.name,
       };
     }
     const maxTokens = view.getUint32(dec + abi.DEC_MAX_TOKENS, true);
@@ -289,7 +425,10 @@ export class Decider {
       policyHash: policy.hash, tier: 'realtime', promptTokens, promptTokensExact, complexity, features,
       status: 'ok',
       route: policy.routes[view.getUint32(dec + abi.DEC_ROUTE_INDEX, true)]!.name,
+      strategy: STRATEGIES[view.getUint32(dec + abi.DEC_STRATEGY, true)]!,
+      retries: view.getUint32(dec + abi.DEC_RETRIES, true),
       candidates,
+      trail,
       maxTokens: maxTokens === 0 ? null : maxTokens,
     };
   }

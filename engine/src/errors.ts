@@ -29,6 +29,17 @@ export const POLICY_ERROR_CODES = {
   SY_POLICY_DUPLICATE_CANDIDATE: 'a route lists the same candidate model twice',
   SY_POLICY_DUPLICATE_ROUTE: 'two routes have the same name',
   SY_POLICY_SHADOWED_ROUTE: 'a route can never match because an earlier route matches all it would',
+  SY_POLICY_UNKNOWN_ROUTE: 'a route falls back to a route that is not declared',
+  SY_POLICY_FALLBACK_CYCLE: 'routes fall back to each other in a cycle',
+  SY_POLICY_STRATEGY: 'a route\'s strategy settings do not fit together (e.g. weights on an ordered route)',
+  SY_POLICY_LIMIT_EXCEEDED: 'a route\'s worst-case attempts or cost per request is above the policy\'s limits',
+  /** conditions (the expression language) */
+  SY_POLICY_EXPR_SYNTAX: 'a condition is not a well-formed expression',
+  SY_POLICY_EXPR_UNKNOWN_FIELD: 'a condition reads a field that does not exist',
+  SY_POLICY_EXPR_UNKNOWN_NAME: 'a condition names a model, provider, route or enum value that is not declared',
+  SY_POLICY_EXPR_TYPE: 'a condition combines values of types that do not fit (e.g. a string compared with a number)',
+  SY_POLICY_EXPR_OPERATOR: 'a condition uses an operator that does not exist or does not apply to its operands',
+  SY_POLICY_EXPR_COST: 'a condition is larger than the compile-time cost bound allows',
   /** reporting */
   SY_POLICY_TOO_MANY_ERRORS: 'more errors were found than are shown',
 } as const;

@@ -34,7 +34,7 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseChatRequest(request.body);
     const runtime = deps.runtime();
-    const decision = runtime.decider.decide(requestFeatures(body), runtime.snapshot);
+    const decision = runtime.decider.decide(requestFeatures(body, request.headers, Date.now()), runtime.snapshot);
     if (decision.status === 'no_route') {
       throw new GatewayError('SY_MODEL_NOT_FOUND', `The model \`${body.model}\` is not offered by this gateway's policy; GET /v1/models lists the models it offers.`, { param: 'model' });
     }
@@ -44,7 +44,10 @@ export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDep
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) controller.abort();
     });
-    const upstreamRequest: ChatRequest = decision.maxTokens === null ? body : { ...body, max_tokens: decision.maxTokens };
+    // The route's rewrite goes in the field the client used: reasoning models take only
+    // max_completion_tokens.
+    const limitField = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
+    const upstreamRequest: ChatRequest = decision.maxTokens === null ? body : { ...body, [limitField]: decision.maxTokens };
     if (body.stream === true) return streamChat(runtime, decision, upstreamRequest, reply, deps.transport, controller.signal);
     const served = await failover(runtime, decision.candidates, upstreamRequest, (provider, target, req, where) =>
       attemptComplete(deps.transport, provider, target, req, controller.signal, where));

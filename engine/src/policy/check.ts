@@ -20,6 +20,10 @@ export interface RouteMatch {
   /** Empty: any requested model. */
   models: string[];
   metadata: Array<[key: string, value: string]>;
+  complexity: [min: number, max: number];
+  promptTokens: [min: number, max: number];
+  /** The route's condition text, or null. */
+  when: string | null;
 }
 
 // Prefixes real providers put on their keys: OpenAI/DeepSeek sk-, Anthropic sk-ant-, Google
@@ -122,15 +126,73 @@ export function checkPolicy(raw: RawPolicy, parsed: ParsedPolicy): CheckResult {
     const by = named.length === 1
       ? `route ${named[0]} comes first and matches`
       : `routes ${named.join(', ')} come first and between them match`;
-    const path = ['routes', j];
-    warnings.push(new PolicyError(
-      'SY_POLICY_SHADOWED_ROUTE',
-      `route ${JSON.stringify(route.name)} can never match: ${by} every request this one matches`,
-      locate(parsed, path),
-      { path: formatPath(path), severity: 'warning' },
-    ));
+    // An error, not a warning: a route that can never match is a policy that does not say what
+    // its author meant, and serving it would hide that.
+    fail('SY_POLICY_SHADOWED_ROUTE', `route ${JSON.stringify(route.name)} can never match: ${by} every request this one matches; move it up or narrow the earlier match`, ['routes', j]);
   });
+  checkStrategies(raw, fail);
+  checkFallbacks(raw, parsed, fail);
   return { errors, warnings };
+}
+
+type Fail = (code: PolicyError['code'], message: string, path: PathSegment[], at?: 'value' | 'key') => void;
+
+/** Settings that only one strategy reads must come with it, and weights must cover the candidates. */
+function checkStrategies(raw: RawPolicy, fail: Fail): void {
+  raw.routes.forEach((route, i) => {
+    const strategy = route.strategy ?? 'ordered';
+    const name = JSON.stringify(route.name);
+    if (strategy !== 'weighted') {
+      if (route.weights !== undefined) fail('SY_POLICY_STRATEGY', `route ${name} sets weights but its strategy is ${strategy}; weights apply to strategy: weighted`, ['routes', i, 'weights'], 'key');
+      if (route.split_by !== undefined) fail('SY_POLICY_STRATEGY', `route ${name} sets split_by but its strategy is ${strategy}; split_by applies to strategy: weighted`, ['routes', i, 'split_by'], 'key');
+    } else if (route.weights === undefined) {
+      fail('SY_POLICY_STRATEGY', `route ${name} has strategy weighted but no weights; give each candidate a weight, e.g. weights: { ${route.candidates[0]}: 90 }`, ['routes', i, 'strategy']);
+    } else {
+      const weights = route.weights;
+      for (const model of Object.keys(weights)) {
+        if (!route.candidates.includes(model)) fail('SY_POLICY_STRATEGY', `route ${name} weighs ${JSON.stringify(model)}, which is not one of its candidates`, ['routes', i, 'weights', model], 'key');
+      }
+      const missing = route.candidates.filter((c) => !Object.hasOwn(weights, c));
+      if (missing.length > 0) fail('SY_POLICY_STRATEGY', `route ${name} has no weight for ${missing.map((m) => JSON.stringify(m)).join(', ')}; every candidate of a weighted route needs one (0 to keep it as failover only)`, ['routes', i, 'weights'], 'key');
+      else if (route.candidates.every((c) => weights[c] === 0)) fail('SY_POLICY_STRATEGY', `route ${name} gives every candidate weight 0; at least one must be above 0`, ['routes', i, 'weights'], 'key');
+    }
+    const mt = route.max_tokens;
+    if (mt?.default !== undefined && mt.max !== undefined && mt.default > mt.max) {
+      fail('SY_POLICY_STRATEGY', `route ${name} sets max_tokens.default ${mt.default} above max_tokens.max ${mt.max}`, ['routes', i, 'max_tokens', 'default']);
+    }
+  });
+}
+
+/** Fallbacks must name declared routes and must not lead back to where they started. */
+function checkFallbacks(raw: RawPolicy, parsed: ParsedPolicy, fail: Fail): void {
+  const index = new Map(raw.routes.map((r, i) => [r.name, i]));
+  const names = raw.routes.map((r) => r.name);
+  const reported = new Set<number>();
+  raw.routes.forEach((route, i) => {
+    if (route.fallback === undefined) return;
+    if (!index.has(route.fallback)) {
+      fail('SY_POLICY_UNKNOWN_ROUTE', `route ${JSON.stringify(route.name)} falls back to ${JSON.stringify(route.fallback)}, which is not a route of this policy${suggest(route.fallback, names)}`, ['routes', i, 'fallback']);
+      return;
+    }
+    // Walk the chain from here; a cycle is reported once, at its first route in the file.
+    const path = [i];
+    for (let next = index.get(route.fallback); next !== undefined; next = fallbackIndex(raw, index, next)) {
+      if (next === i) {
+        if (path.some((p) => reported.has(p))) break;
+        path.forEach((p) => reported.add(p));
+        const cycle = [...path, i].map((p) => `${JSON.stringify(raw.routes[p]!.name)} (line ${locate(parsed, ['routes', p]).line})`).join(' -> ');
+        fail('SY_POLICY_FALLBACK_CYCLE', `routes fall back in a cycle: ${cycle}; a request would never run out of candidates to try`, ['routes', i, 'fallback']);
+        break;
+      }
+      if (path.includes(next)) break; // a cycle that does not pass through i: reported from its own start
+      path.push(next);
+    }
+  });
+}
+
+function fallbackIndex(raw: RawPolicy, index: ReadonlyMap<string, number>, i: number): number | undefined {
+  const fallback = raw.routes[i]?.fallback;
+  return fallback === undefined ? undefined : index.get(fallback);
 }
 
 /**
@@ -144,7 +206,9 @@ export function routeMatch(route: RawRoute, index: number, parsed: ParsedPolicy)
     key,
     typeof value === 'string' ? value : scalarSource(parsed, ['routes', index, 'match', 'metadata', key]) ?? String(value),
   ]);
-  return { models, metadata };
+  const complexity: [number, number] = [route.match?.complexity?.min ?? 0, route.match?.complexity?.max ?? 1];
+  const promptTokens: [number, number] = [route.match?.prompt_tokens?.min ?? 0, route.match?.prompt_tokens?.max ?? 0xffffffff];
+  return { models, metadata, complexity, promptTokens, when: route.when ?? null };
 }
 
 /**
@@ -159,15 +223,23 @@ function shadowedBy(matches: readonly RouteMatch[], j: number): number[] {
     const i = firstCovering(later);
     return i < 0 ? [] : [i];
   }
-  const found = later.models.map((model) => firstCovering({ models: [model], metadata: later.metadata }));
+  const found = later.models.map((model) => firstCovering({ ...later, models: [model] }));
   return found.includes(-1) ? [] : [...new Set(found)].sort((a, b) => a - b);
 }
 
-/** True when every request `later` matches is also matched by `earlier`. */
+/**
+ * True when every request `later` matches is also matched by `earlier`. A condition is opaque
+ * here: an earlier route with one covers only a later route with the very same condition.
+ */
 function covers(earlier: RouteMatch, later: RouteMatch): boolean {
   const models = earlier.models.length === 0
     || (later.models.length > 0 && later.models.every((m) => earlier.models.includes(m)));
-  return models && earlier.metadata.every(([k, v]) => later.metadata.some(([k2, v2]) => k === k2 && v === v2));
+  const within = (outer: [number, number], inner: [number, number]): boolean => outer[0] <= inner[0] && inner[1] <= outer[1];
+  return models
+    && earlier.metadata.every(([k, v]) => later.metadata.some(([k2, v2]) => k === k2 && v === v2))
+    && within(earlier.complexity, later.complexity)
+    && within(earlier.promptTokens, later.promptTokens)
+    && (earlier.when === null || earlier.when.replace(/\s+/g, ' ').trim() === later.when?.replace(/\s+/g, ' ').trim());
 }
 
 function suggest(name: string, declared: readonly string[]): string {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PolicyError } from '../errors.js';
 import { checkPolicy, findInlineSecrets, routeMatch } from './check.js';
+import { checkLimits } from './analyze.js';
 import { locate, parsePolicy } from './parse.js';
 import type { ParsedPolicy } from './parse.js';
 import { validatePolicySchema } from './schema.js';
@@ -14,7 +15,11 @@ import type { RawPolicy } from './schema.js';
 import type { ModelSpec, Policy, ProviderSpec, RouteSpec, SourceLocation } from './types.js';
 import { lowerPolicy, type CompiledPolicy } from './lower.js';
 import { complexityWeightVector } from '../features.js';
-import { CHARS_PER_TOKEN, DEFAULT_EXPECTED_OUTPUT_TOKENS, IMAGE_BASE_TOKENS, IMAGE_TILE_TOKENS, defaultTokenizer } from './defaults.js';
+import {
+  CHARS_PER_TOKEN, DEFAULT_CAPABILITIES, DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_MAX_ATTEMPTS_PER_REQUEST, DEFAULT_QUALITY,
+  DEFAULT_RETRIES, IMAGE_BASE_TOKENS, IMAGE_TILE_TOKENS, defaultTokenizer,
+} from './defaults.js';
+import { compileConditions, type ConditionsResult } from './conditions.js';
 
 const MAX_U32 = 0xffffffff;
 
@@ -45,9 +50,14 @@ export function checkPolicySource(source: string, file: string): CompileResult {
 
   const checked = checkPolicy(schema.value, doc);
   warnings.push(...checked.warnings);
-  const errors = [...secrets, ...checked.errors];
+  const conditions = compileConditions(schema.value, doc);
+  const errors = [...secrets, ...checked.errors, ...conditions.errors];
   if (errors.length > 0) return failed(errors);
-  return { ok: true, policy: buildPolicy(schema.value, doc), warnings: report(warnings) };
+  const policy = buildPolicy(schema.value, doc, conditions);
+  // Limits need the whole policy (prices, fallbacks), so they are checked on the built one.
+  const limits = checkLimits(policy, doc);
+  if (limits.length > 0) return failed(limits);
+  return { ok: true, policy, warnings: report(warnings) };
 }
 
 /** Reads and checks a policy file; an unreadable file is an SY_POLICY_READ error at file:1:1. */
@@ -63,7 +73,7 @@ export function checkPolicyFile(path: string): CompileResult {
   return checkPolicySource(source, path);
 }
 
-function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy): Policy {
+function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: ConditionsResult): Policy {
   const keyLoc = (section: string, name: string): SourceLocation => locate(parsed, [section, name], 'key');
   const providers = Object.entries(raw.providers).map(([name, p]): ProviderSpec => ({
     name,
@@ -87,6 +97,9 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy): Policy {
       cachedInputPerMTok: m.price.cached_input ?? m.price.input,
       batchDiscount: m.price.batch_discount ?? provider.batch_discount ?? 0,
       contextWindow: m.context_window,
+      maxOutputTokens: m.max_output_tokens ?? m.context_window,
+      capabilities: [...(m.capabilities ?? DEFAULT_CAPABILITIES)],
+      quality: m.quality ?? DEFAULT_QUALITY,
       tokenizer: m.tokenizer ?? defaultTokenizer(provider.kind, upstream),
       charsPerToken: m.chars_per_token ?? CHARS_PER_TOKEN[provider.kind],
       imageBaseTokens: m.image_tokens?.base ?? IMAGE_BASE_TOKENS,
@@ -104,6 +117,19 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy): Policy {
       matchPromptTokens: [r.match?.prompt_tokens?.min ?? 0, r.match?.prompt_tokens?.max ?? MAX_U32],
       candidates: [...r.candidates],
       expectedOutputTokens: r.expected_output_tokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS,
+      when: r.when === undefined ? null : { source: r.when, index: conditions.indexes[i]! },
+      strategy: r.strategy ?? 'ordered',
+      minQuality: r.require?.min_quality ?? 1,
+      maxCostUsd: r.require?.max_cost_usd ?? Infinity,
+      requiredCapabilities: [...(r.require?.capabilities ?? [])],
+      maxLatencyMs: r.require?.max_latency_ms ?? null,
+      // The checker guarantees a weight for every candidate of a weighted route.
+      weights: r.strategy === 'weighted' ? r.candidates.map((c) => r.weights?.[c] ?? 0) : [],
+      splitBy: r.split_by ?? 'caller',
+      maxTokensDefault: r.max_tokens?.default ?? null,
+      maxTokensMax: r.max_tokens?.max ?? null,
+      retries: r.retries ?? raw.defaults?.retries ?? DEFAULT_RETRIES,
+      fallback: r.fallback ?? null,
       loc: locate(parsed, ['routes', i]),
     };
   });
@@ -115,6 +141,12 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy): Policy {
     models: models.sort(bySource),
     routes,
     complexityWeights: { ...raw.complexity?.weights, ...(raw.complexity?.bias === undefined ? {} : { bias: raw.complexity.bias }) },
+    defaultRetries: raw.defaults?.retries ?? DEFAULT_RETRIES,
+    conditions: conditions.compiled,
+    limits: {
+      maxAttemptsPerRequest: raw.limits?.max_attempts_per_request ?? DEFAULT_MAX_ATTEMPTS_PER_REQUEST,
+      maxCostPerRequestUsd: raw.limits?.max_cost_per_request_usd ?? Infinity,
+    },
   };
 }
 
@@ -172,6 +204,18 @@ export function withDirectRoutes(policy: Policy): Policy {
     matchPromptTokens: [0, MAX_U32],
     candidates: [m.name],
     expectedOutputTokens: DEFAULT_EXPECTED_OUTPUT_TOKENS,
+    when: null,
+    strategy: 'ordered',
+    minQuality: 1,
+    maxCostUsd: Infinity,
+    requiredCapabilities: [],
+    maxLatencyMs: null,
+    weights: [],
+    splitBy: 'caller',
+    maxTokensDefault: null,
+    maxTokensMax: null,
+    retries: policy.defaultRetries,
+    fallback: null,
     loc: m.loc,
   }));
   return { ...policy, routes: [...policy.routes, ...direct] };

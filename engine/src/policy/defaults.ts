@@ -23,3 +23,15 @@ export const IMAGE_TILE_TOKENS = 170;
 export function defaultTokenizer(kind: ProviderKind, upstream: string): TokenizerKind {
   return kind === 'openai' ? (encodingForModel(upstream) ?? 'estimate') : 'estimate';
 }
+
+/** Capabilities of a model whose entry does not list them: all, as before capabilities existed. */
+export const DEFAULT_CAPABILITIES = ['tools', 'vision', 'json_mode'] as const;
+
+/** Quality tier of a model whose entry does not set one: the middle of 1..5. */
+export const DEFAULT_QUALITY = 3;
+
+/** Retries of one candidate when neither the route nor `defaults.retries` says. */
+export const DEFAULT_RETRIES = 1;
+
+/** Worst-case upstream calls per request a policy may allow when its `limits` do not say. */
+export const DEFAULT_MAX_ATTEMPTS_PER_REQUEST = 12;

@@ -29,6 +29,9 @@ export interface RawModel {
   tokenizer?: 'o200k_base' | 'cl100k_base' | 'estimate';
   chars_per_token?: number;
   image_tokens?: { base: number; tile: number };
+  max_output_tokens?: number;
+  capabilities?: Array<'tools' | 'vision' | 'json_mode'>;
+  quality?: number;
 }
 
 /** A route exactly as written in a schema-valid policy. */
@@ -40,6 +43,14 @@ export interface RawRoute {
     complexity?: { min?: number; max?: number };
     prompt_tokens?: { min?: number; max?: number };
   };
+  when?: string;
+  strategy?: 'ordered' | 'cheapest' | 'fastest' | 'weighted';
+  require?: { min_quality?: number; max_cost_usd?: number; max_latency_ms?: number; capabilities?: Array<'tools' | 'vision' | 'json_mode'> };
+  weights?: Record<string, number>;
+  split_by?: 'caller' | 'user' | 'session';
+  max_tokens?: { default?: number; max?: number };
+  retries?: number;
+  fallback?: string;
   candidates: string[];
   expected_output_tokens?: number;
 }
@@ -51,6 +62,8 @@ export interface RawPolicy {
   models: Record<string, RawModel>;
   routes: RawRoute[];
   complexity?: { weights?: Record<string, number>; bias?: number };
+  limits?: { max_attempts_per_request?: number; max_cost_per_request_usd?: number };
+  defaults?: { retries?: number };
 }
 
 /** The outcome of the schema check. */

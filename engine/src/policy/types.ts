@@ -3,6 +3,7 @@
  * `lower`, which turns it into the program the WebAssembly core evaluates. Every field is
  * resolved; nothing here is optional that the core needs.
  */
+import type { EnvLayout } from './expr/index.js';
 
 /** A position in a policy file, 1-based, as editors show it. */
 export interface SourceLocation {
@@ -46,6 +47,11 @@ export interface ModelSpec {
   batchDiscount: number;
   /** Prompt + output tokens the model accepts. */
   contextWindow: number;
+  /** Most output tokens one response may have. */
+  maxOutputTokens: number;
+  capabilities: Capability[];
+  /** Quality tier, 1 (weakest) to 5 (best). */
+  quality: number;
   tokenizer: TokenizerKind;
   /** Characters per token when `tokenizer` is `estimate`. */
   charsPerToken: number;
@@ -53,6 +59,23 @@ export interface ModelSpec {
   imageBaseTokens: number;
   imageTileTokens: number;
   loc: SourceLocation;
+}
+
+/** What a model can do beyond text chat. */
+export type Capability = 'tools' | 'vision' | 'json_mode';
+
+export type Strategy = 'ordered' | 'cheapest' | 'fastest' | 'weighted';
+
+/** A route condition: its text, and its index among the compiled conditions. */
+export interface ConditionSpec {
+  source: string;
+  index: number;
+}
+
+/** Every condition of the policy compiled: the program's bytecode section and its slot table. */
+export interface CompiledConditions {
+  section: Uint8Array;
+  layout: EnvLayout;
 }
 
 export interface RouteSpec {
@@ -69,6 +92,25 @@ export interface RouteSpec {
   candidates: string[];
   /** Output tokens assumed when the request leaves max_tokens open. */
   expectedOutputTokens: number;
+  /** The `when` condition, or null. */
+  when: ConditionSpec | null;
+  strategy: Strategy;
+  /** Minimum quality tier (1 = any). */
+  minQuality: number;
+  /** Estimated cost cap per request in USD; Infinity when none. */
+  maxCostUsd: number;
+  requiredCapabilities: Capability[];
+  /** Candidates whose latency EWMA is above this are excluded; null = no target. */
+  maxLatencyMs: number | null;
+  /** Weighted strategy: weight per candidate, in candidate order; [] for other strategies. */
+  weights: number[];
+  splitBy: 'caller' | 'user' | 'session';
+  /** max_tokens rewrite: set when absent / clamp when above; null = leave. */
+  maxTokensDefault: number | null;
+  maxTokensMax: number | null;
+  retries: number;
+  /** Name of the route tried after this one's candidates, or null. */
+  fallback: string | null;
   loc: SourceLocation;
 }
 
@@ -82,4 +124,8 @@ export interface Policy {
   routes: RouteSpec[];
   /** Overrides of the complexity score's default weights, by feature name ('bias' for the constant). */
   complexityWeights: Record<string, number>;
+  limits: { maxAttemptsPerRequest: number; maxCostPerRequestUsd: number };
+  /** Retries per candidate for routes that do not set their own (the direct model routes too). */
+  defaultRetries: number;
+  conditions: CompiledConditions;
 }

@@ -63,13 +63,26 @@ describe('core ABI', () => {
     expect(write(header(abi.PROGRAM_MAGIC, 99, 0, 0))).toBe(abi.LOAD_BAD_FORMAT);
     expect(write(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 5, 0))).toBe(abi.LOAD_TRUNCATED);
     expect(write(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 0, 1))).toBe(abi.LOAD_TRUNCATED);
-    // One route whose only candidate points at model 7 of a program with no models.
-    const bad = new Uint8Array(abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_ROUTE_HEADER_SIZE + 4);
-    bad.set(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 0, 1));
-    const v = new DataView(bad.buffer);
-    v.setUint32(abi.PROGRAM_HEADER_SIZE + abi.PR_CANDIDATES, 1, true);
-    v.setUint32(abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_ROUTE_HEADER_SIZE, 7, true);
-    expect(write(bad)).toBe(abi.LOAD_BAD_REFERENCE);
+    // One route (one candidate: its model index, then its weight) with a broken reference.
+    const route = (edit: (v: DataView, at: number) => void): Uint8Array => {
+      const bytes = new Uint8Array(abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_ROUTE_HEADER_SIZE + 8);
+      bytes.set(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 1, 1));
+      const v = new DataView(bytes.buffer);
+      v.setUint32(abi.PROGRAM_HEADER_SIZE + abi.PR_CANDIDATES, 1, true);
+      v.setUint32(abi.PROGRAM_HEADER_SIZE + abi.PR_WHEN, abi.NO_ID, true);
+      v.setUint32(abi.PROGRAM_HEADER_SIZE + abi.PR_FALLBACK, abi.NO_ID, true);
+      edit(v, abi.PROGRAM_HEADER_SIZE);
+      // The route follows the model table; shift it in after one (zeroed) model record.
+      const out = new Uint8Array(bytes.length + abi.PROGRAM_MODEL_SIZE);
+      out.set(bytes.subarray(0, abi.PROGRAM_HEADER_SIZE));
+      out.set(bytes.subarray(abi.PROGRAM_HEADER_SIZE), abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_MODEL_SIZE);
+      return out;
+    };
+    expect(write(route(() => {}))).toBe(abi.LOAD_OK);
+    expect(write(route((v, at) => v.setUint32(at + abi.PROGRAM_ROUTE_HEADER_SIZE, 7, true)))).toBe(abi.LOAD_BAD_REFERENCE);
+    expect(write(route((v, at) => v.setUint32(at + abi.PR_FALLBACK, 3, true)))).toBe(abi.LOAD_BAD_REFERENCE);
+    expect(write(route((v, at) => v.setUint32(at + abi.PR_WHEN, 0, true)))).toBe(abi.LOAD_BAD_REFERENCE);
+    expect(write(route((v, at) => v.setUint32(at + abi.PR_STRATEGY, 9, true)))).toBe(abi.LOAD_BAD_REFERENCE);
     // A model whose tokenizer id the core does not know.
     const model = new Uint8Array(abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_MODEL_SIZE);
     model.set(header(abi.PROGRAM_MAGIC, abi.PROGRAM_FORMAT, 1, 0));

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Decider, type RequestFeatures } from '../../../../engine/src/decide.js';
 import { lowerPolicy } from '../../../../engine/src/policy/lower.js';
+import { compilePolicySource } from '../../../../engine/src/policy/compile.js';
+import { ExprCompiler } from '../../../../engine/src/policy/expr/index.js';
 import type { ModelSpec, Policy, RouteSpec, TokenizerKind } from '../../../../engine/src/policy/types.js';
 import { countTokens } from '../../../../engine/src/tokenizer.js';
 
@@ -9,12 +11,15 @@ const loc = { file: 'p.yaml', line: 1, col: 1 };
 function model(name: string, provider: string, input: number, output: number, tokenizer: TokenizerKind, contextWindow = 1_000_000): ModelSpec {
   return {
     name, provider, upstream: `${name}-1`, inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: input / 10,
-    batchDiscount: 0.5, contextWindow, tokenizer, charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc,
+    batchDiscount: 0.5, contextWindow, maxOutputTokens: contextWindow, capabilities: ['tools', 'vision', 'json_mode'], quality: 3,
+    tokenizer, charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc,
   };
 }
 
 const route = (name: string, matchModels: string[], matchMetadata: Array<[string, string]>, candidates: string[], extra: Partial<RouteSpec> = {}): RouteSpec => ({
-  name, matchModels, matchMetadata, candidates, matchComplexity: [0, 1], matchPromptTokens: [0, 0xffffffff], expectedOutputTokens: 100, loc, ...extra,
+  name, matchModels, matchMetadata, candidates, matchComplexity: [0, 1], matchPromptTokens: [0, 0xffffffff], expectedOutputTokens: 100, loc,
+  when: null, strategy: 'ordered', minQuality: 1, maxCostUsd: Infinity, requiredCapabilities: [], maxLatencyMs: null, weights: [],
+  splitBy: 'caller', maxTokensDefault: null, maxTokensMax: null, retries: 1, fallback: null, ...extra,
 });
 
 const policy: Policy = {
@@ -40,6 +45,9 @@ const policy: Policy = {
     route('easy', ['graded'], [], ['small']),
   ],
   complexityWeights: {},
+  limits: { maxAttemptsPerRequest: 12, maxCostPerRequestUsd: Infinity },
+  defaultRetries: 1,
+  conditions: new ExprCompiler({ models: [], providers: [] }).finish(),
 };
 
 const request = (over: Partial<RequestFeatures> & { text?: string }): RequestFeatures => {
@@ -161,5 +169,202 @@ describe('decide', () => {
   it('is deterministic: the same request and snapshot give byte-identical decisions', () => {
     const r = request({ metadata: { team: 'support', tier: 'free' }, maxTokens: 20, text: 'same' });
     expect(JSON.stringify(decider.decide(r))).toBe(JSON.stringify(new Decider(lowerPolicy(policy)).decide(r)));
+  });
+});
+
+/** Compiles YAML policy source or fails the test with the errors. */
+function fromYaml(source: string): Decider {
+  const built = compilePolicySource(source, 'p.yaml');
+  if (!built.ok) throw new Error(built.errors.map((e) => e.format()).join('\n'));
+  return new Decider(built.compiled);
+}
+
+const CATALOGUE = `version: 1
+providers:
+  a: { kind: openai, base_url: http://127.0.0.1:1/v1, api_key_env: A_KEY }
+models:
+  nano:
+    provider: a
+    price: { input: 0.05, output: 0.40 }
+    context_window: 400000
+    quality: 2
+  mini:
+    provider: a
+    price: { input: 0.25, output: 2.00 }
+    context_window: 400000
+    max_output_tokens: 1000
+    quality: 4
+  text-only:
+    provider: a
+    upstream: gpt-4o
+    price: { input: 0.01, output: 0.02 }
+    context_window: 8000
+    capabilities: []
+    quality: 1
+  large:
+    provider: a
+    upstream: gpt-4o
+    price: { input: 2.00, output: 8.00 }
+    context_window: 1000000
+    quality: 5
+`;
+
+describe('decide: strategies', () => {
+  const d = fromYaml(`${CATALOGUE}routes:
+  - name: cheapest
+    match: { model: cheapest }
+    strategy: cheapest
+    candidates: [large, mini, text-only, nano]
+  - name: good
+    match: { model: good }
+    strategy: cheapest
+    require: { min_quality: 4, max_cost_usd: 0.01 }
+    candidates: [nano, mini, large]
+  - name: fastest
+    match: { model: fastest }
+    strategy: fastest
+    require: { max_latency_ms: 900 }
+    candidates: [nano, mini, large, text-only]
+  - name: ab
+    match: { model: ab }
+    strategy: weighted
+    weights: { nano: 1, mini: 3, large: 0 }
+    split_by: user
+    candidates: [nano, mini, large]
+  - name: clamp
+    match: { model: clamp }
+    max_tokens: { default: 300, max: 2000 }
+    candidates: [mini, nano]
+  - name: tools-please
+    match: { model: tools-please }
+    require: { capabilities: [tools] }
+    candidates: [text-only, nano]
+`);
+  const ask = (model: string, over: Partial<RequestFeatures> = {}): RequestFeatures => ({ model, maxTokens: 100, stream: false, messages: [{ role: 'user', content: 'Summarise the attached ticket in one line.' }], ...over });
+  const order = (decision: ReturnType<Decider['decide']>): Array<[string, string | null]> => decision.candidates.map((c) => [c.model, c.excluded]);
+
+  it('cheapest: eligible candidates by estimated cost, excluded ones after in written order', () => {
+    const decision = d.decide(ask('cheapest'));
+    expect(decision.strategy).toBe('cheapest');
+    expect(order(decision)).toEqual([['text-only', null], ['nano', null], ['mini', null], ['large', null]]);
+    const costs = decision.candidates.map((c) => c.estimatedCostUsd);
+    expect([...costs].sort((x, y) => x - y)).toEqual(costs);
+    // Tools rule out the text-only model; it goes last with the reason.
+    expect(order(d.decide(ask('cheapest', { tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] })))).toEqual([
+      ['nano', null], ['mini', null], ['large', null], ['text-only', 'no_tools'],
+    ]);
+    expect(order(d.decide(ask('cheapest', { jsonMode: true })))[3]).toEqual(['text-only', 'no_json_mode']);
+    expect(order(d.decide(ask('cheapest', { images: { count: 1, tiles: 1, sizesKnown: true } })))[3]).toEqual(['text-only', 'no_vision']);
+    // Output beyond a model's max_output_tokens, and prompt + output beyond its window.
+    expect(order(d.decide(ask('cheapest', { maxTokens: 9000 })))).toEqual([
+      ['nano', null], ['large', null], ['mini', 'max_output'], ['text-only', 'context_window'],
+    ]);
+  });
+
+  it('cheapest with requirements: quality floor and a cost cap exclude with their reasons', () => {
+    expect(order(d.decide(ask('good')))).toEqual([['mini', null], ['large', null], ['nano', 'quality_below_min']]);
+    // Every candidate excluded: written order, each with its own reason.
+    expect(order(d.decide(ask('good', { maxTokens: 2000 })))).toEqual([['nano', 'quality_below_min'], ['mini', 'max_output'], ['large', 'over_cost_cap']]);
+  });
+
+  it('fastest: by latency EWMA, unmeasured after measured, over the target excluded', () => {
+    const snapshot = { models: { nano: { latencyEwmaMs: 700 }, mini: { latencyEwmaMs: 300 }, large: { latencyEwmaMs: 2500 } } };
+    expect(order(d.decide(ask('fastest'), snapshot))).toEqual([['mini', null], ['nano', null], ['text-only', null], ['large', 'over_latency_target']]);
+    // An open circuit is excluded whatever its latency.
+    const open = { models: { ...snapshot.models, mini: { latencyEwmaMs: 300, circuit: 'open' as const } } };
+    expect(order(d.decide(ask('fastest'), open))[0]).toEqual(['nano', null]);
+  });
+
+  it('weighted: a stable hash of the split key picks the first candidate in proportion to the weights', () => {
+    const first = (user: string): string => d.decide(ask('ab', { user })).candidates[0]!.model;
+    // Sticky: the same user always lands on the same model.
+    expect(new Set(Array.from({ length: 5 }, () => first('user-42'))).size).toBe(1);
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 4000; i++) counts[first(`user-${i}`)] = (counts[first(`user-${i}`)] ?? 0) + 1;
+    expect(Object.keys(counts).sort()).toEqual(['mini', 'nano']); // weight 0 never leads
+    expect(counts.mini! / 4000).toBeGreaterThan(0.7);
+    expect(counts.mini! / 4000).toBeLessThan(0.8);
+    // The rest follow as failover in written order.
+    const decision = d.decide(ask('ab', { user: 'user-1' }));
+    expect(decision.candidates.map((c) => c.model).filter((m) => m !== decision.candidates[0]!.model)).toEqual(['nano', 'mini', 'large'].filter((m) => m !== decision.candidates[0]!.model));
+    // An excluded pick moves the split to the eligible ones.
+    for (let i = 0; i < 50; i++) {
+      expect(d.decide(ask('ab', { user: `user-${i}` }), { models: { mini: { circuit: 'open' } } }).candidates[0]!.model).toBe('nano');
+    }
+  });
+
+  it('rewrites max_tokens: sets the default when absent, clamps when above, leaves it otherwise', () => {
+    expect(d.decide(ask('clamp', { maxTokens: null })).maxTokens).toBe(300);
+    expect(d.decide(ask('clamp', { maxTokens: null })).candidates[0]!.outputTokens).toBe(256);
+    expect(d.decide(ask('clamp', { maxTokens: 5000 })).maxTokens).toBe(2000);
+    expect(d.decide(ask('clamp', { maxTokens: 5000 })).candidates[0]!.outputTokens).toBe(2000);
+    expect(d.decide(ask('clamp', { maxTokens: 50 })).maxTokens).toBeNull();
+  });
+
+  it('required capabilities exclude candidates that lack them', () => {
+    expect(order(d.decide(ask('tools-please')))).toEqual([['text-only', 'capability_required'], ['nano', null]]);
+  });
+});
+
+describe('decide: fallbacks and the trail', () => {
+  const d = fromYaml(`${CATALOGUE}routes:
+  - name: premium
+    match: { model: chat, metadata: { plan: premium } }
+    candidates: [large]
+  - name: chat
+    match: { model: chat }
+    when: request.tokens.prompt < 1000 && !request.tools
+    strategy: cheapest
+    require: { min_quality: 4 }
+    fallback: backup
+    candidates: [mini]
+  - name: backup
+    match: { model: backup }
+    strategy: cheapest
+    fallback: last
+    candidates: [mini, nano]
+  - name: last
+    match: { model: last }
+    candidates: [large]
+`);
+  const ask = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({ model: 'chat', maxTokens: 10, stream: false, messages: [{ role: 'user', content: 'hello' }], ...over });
+
+  it('appends each fallback route\'s candidates once, in its own strategy\'s order, and says which route gave each', () => {
+    const decision = d.decide(ask());
+    expect(decision.route).toBe('chat');
+    expect(decision.candidates.map((c) => [c.model, c.viaRoute])).toEqual([['mini', 'chat'], ['nano', 'backup'], ['large', 'last']]);
+    expect(decision.trail).toEqual([
+      { route: 'premium', outcome: 'metadata_mismatch' },
+      { route: 'chat', outcome: 'matched' },
+      { route: 'backup', outcome: 'fallback' },
+      { route: 'last', outcome: 'fallback' },
+    ]);
+  });
+
+  it('records why each earlier route did not match, conditions included', () => {
+    const decision = d.decide(ask({ tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }));
+    expect(decision.status).toBe('no_route');
+    expect(decision.trail.slice(0, 4)).toEqual([
+      { route: 'premium', outcome: 'metadata_mismatch' },
+      { route: 'chat', outcome: 'when_false' },
+      { route: 'backup', outcome: 'model_mismatch' },
+      { route: 'last', outcome: 'model_mismatch' },
+    ]);
+  });
+
+  it('a model a route excluded by its own requirement is offered again by a fallback whose requirements it meets', () => {
+    const x = fromYaml(`${CATALOGUE}routes:
+  - name: strict
+    match: { model: chat }
+    require: { min_quality: 5 }
+    fallback: lenient
+    candidates: [mini, large]
+  - name: lenient
+    match: { model: lenient }
+    candidates: [mini]
+`);
+    expect(x.decide(ask()).candidates.map((c) => [c.model, c.excluded, c.viaRoute])).toEqual([
+      ['mini', 'quality_below_min', 'strict'], ['large', null, 'strict'], ['mini', null, 'lenient'],
+    ]);
   });
 });

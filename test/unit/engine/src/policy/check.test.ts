@@ -98,7 +98,7 @@ describe('checkPolicy', () => {
     expect(result.errors[0]?.path).toBe('routes[1].name');
   });
 
-  it('warns that a route after a catch-all can never match', () => {
+  it('refuses a route after a catch-all, which can never match', () => {
     const result = check(policy(
       '  - name: everything',
       '    candidates: [gpt-4o-mini]',
@@ -106,14 +106,14 @@ describe('checkPolicy', () => {
       '    match: { model: cheap }',
       '    candidates: [gpt-4o]',
     ));
-    expect(result.errors).toEqual([]);
-    expect(formats(result.warnings)).toEqual([
-      `${FILE}:19:5: warning: SY_POLICY_SHADOWED_ROUTE: route "cheap" can never match: route "everything" (line 17) comes first and matches every request this one matches`,
+    expect(result.warnings).toEqual([]);
+    expect(formats(result.errors)).toEqual([
+      `${FILE}:19:5: SY_POLICY_SHADOWED_ROUTE: route "cheap" can never match: route "everything" (line 17) comes first and matches every request this one matches; move it up or narrow the earlier match`,
     ]);
-    expect(result.warnings[0]?.severity).toBe('warning');
+    expect(result.errors[0]?.severity).toBe('error');
   });
 
-  it('warns when an earlier route matches the same models with fewer metadata conditions', () => {
+  it('refuses a route when an earlier one matches the same models with fewer metadata conditions', () => {
     const result = check(policy(
       '  - name: auto',
       '    match: { model: [auto, cheap] }',
@@ -122,10 +122,10 @@ describe('checkPolicy', () => {
       '    match: { model: auto, metadata: { tier: free } }',
       '    candidates: [gpt-4o]',
     ));
-    expect(result.warnings.map((w) => [w.code, w.line, w.col, w.path])).toEqual([['SY_POLICY_SHADOWED_ROUTE', 20, 5, 'routes[1]']]);
+    expect(result.errors.map((w) => [w.code, w.line, w.col, w.path])).toEqual([['SY_POLICY_SHADOWED_ROUTE', 20, 5, 'routes[1]']]);
   });
 
-  it('warns when earlier routes between them cover every alias of a later one', () => {
+  it('refuses a route when earlier routes between them cover every alias of it', () => {
     const result = check(policy(
       '  - name: a',
       '    match: { model: a }',
@@ -140,12 +140,12 @@ describe('checkPolicy', () => {
       '    match: { model: [a, b] }',
       '    candidates: [gpt-4o]',
     ));
-    expect(formats(result.warnings)).toEqual([
-      `${FILE}:23:5: warning: SY_POLICY_SHADOWED_ROUTE: route "both" can never match: routes "a" (line 17), "b" (line 20) come first and between them match every request this one matches`,
+    expect(formats(result.errors)).toEqual([
+      `${FILE}:23:5: SY_POLICY_SHADOWED_ROUTE: route "both" can never match: routes "a" (line 17), "b" (line 20) come first and between them match every request this one matches; move it up or narrow the earlier match`,
     ]);
   });
 
-  it('does not warn about a route that still matches something new', () => {
+  it('accepts a route that still matches something new', () => {
     const result = check(policy(
       '  - name: free',
       '    match: { model: auto, metadata: { tier: free } }',
@@ -174,7 +174,113 @@ describe('checkPolicy', () => {
       '    match: { metadata: { level: "007" } }',
       '    candidates: [gpt-4o]',
     ));
-    expect(result.warnings.map((w) => w.path)).toEqual(['routes[2]']);
+    expect(result.errors.map((w) => w.path)).toEqual(['routes[2]']);
+  });
+
+  it('does not call a route shadowed by an earlier one with a narrower range or a condition', () => {
+    const result = check(policy(
+      '  - name: hard',
+      '    match: { model: auto, complexity: { min: 0.6 } }',
+      '    candidates: [gpt-4o]',
+      '  - name: long',
+      '    match: { model: auto, prompt_tokens: { min: 8000 } }',
+      '    candidates: [gpt-4o]',
+      '  - name: tools',
+      '    match: { model: auto }',
+      '    when: request.tools',
+      '    candidates: [gpt-4o]',
+      '  - name: auto',
+      '    match: { model: auto }',
+      '    candidates: [gpt-4o-mini]',
+    ));
+    expect(result).toEqual({ errors: [], warnings: [] });
+  });
+
+  it('calls a route shadowed by an earlier one with the same condition and a wider range', () => {
+    const result = check(policy(
+      '  - name: a',
+      '    match: { model: auto, complexity: { min: 0.5 } }',
+      '    when: request.tools',
+      '    candidates: [gpt-4o]',
+      '  - name: b',
+      '    match: { model: auto, complexity: { min: 0.7, max: 0.9 } }',
+      '    when: "request.tools  "',
+      '    candidates: [gpt-4o-mini]',
+    ));
+    expect(result.errors.map((e) => [e.code, e.path])).toEqual([['SY_POLICY_SHADOWED_ROUTE', 'routes[1]']]);
+  });
+
+  it('refuses a fallback to an undeclared route, suggesting the one meant', () => {
+    const result = check(policy(
+      '  - name: cheap',
+      '    match: { model: cheap }',
+      '    fallback: smrt',
+      '    candidates: [gpt-4o-mini]',
+      '  - name: smart',
+      '    match: { model: smart }',
+      '    candidates: [gpt-4o]',
+    ));
+    expect(formats(result.errors)).toEqual([
+      `${FILE}:19:15: SY_POLICY_UNKNOWN_ROUTE: route "cheap" falls back to "smrt", which is not a route of this policy (did you mean "smart"?)`,
+    ]);
+  });
+
+  it('refuses fallbacks that lead back to their start, once per cycle, at the cycle\'s first route', () => {
+    const result = check(policy(
+      '  - name: a',
+      '    match: { model: a }',
+      '    fallback: b',
+      '    candidates: [gpt-4o-mini]',
+      '  - name: b',
+      '    match: { model: b }',
+      '    fallback: c',
+      '    candidates: [gpt-4o]',
+      '  - name: c',
+      '    match: { model: c }',
+      '    fallback: a',
+      '    candidates: [gpt-4o]',
+      '  - name: d',
+      '    match: { model: d }',
+      '    fallback: a',
+      '    candidates: [gpt-4o]',
+    ));
+    expect(formats(result.errors)).toEqual([
+      `${FILE}:19:15: SY_POLICY_FALLBACK_CYCLE: routes fall back in a cycle: "a" (line 17) -> "b" (line 21) -> "c" (line 25) -> "a" (line 17); a request would never run out of candidates to try`,
+    ]);
+  });
+
+  it('refuses a route that falls back to itself', () => {
+    const result = check(policy('  - name: a', '    fallback: a', '    candidates: [gpt-4o]'));
+    expect(result.errors.map((e) => [e.code, e.line, e.col])).toEqual([['SY_POLICY_FALLBACK_CYCLE', 18, 15]]);
+  });
+
+  it('refuses strategy settings that do not fit the strategy', () => {
+    const result = check(policy(
+      '  - name: a',
+      '    match: { model: a }',
+      '    weights: { gpt-4o: 1 }',
+      '    candidates: [gpt-4o]',
+      '  - name: b',
+      '    match: { model: b }',
+      '    strategy: weighted',
+      '    candidates: [gpt-4o]',
+      '  - name: c',
+      '    match: { model: c }',
+      '    strategy: weighted',
+      '    weights: { gpt-4o: 3, gpt-4o-mni: 1 }',
+      '    candidates: [gpt-4o, gpt-4o-mini]',
+      '  - name: d',
+      '    match: { model: d }',
+      '    max_tokens: { default: 4096, max: 1024 }',
+      '    candidates: [gpt-4o]',
+    ));
+    expect(result.errors.map((e) => [e.code, e.line, e.col, e.message.slice(0, 30)])).toEqual([
+      ['SY_POLICY_STRATEGY', 19, 5, 'route "a" sets weights but its'],
+      ['SY_POLICY_STRATEGY', 23, 15, 'route "b" has strategy weighte'],
+      ['SY_POLICY_STRATEGY', 28, 27, 'route "c" weighs "gpt-4o-mni",'],
+      ['SY_POLICY_STRATEGY', 28, 5, 'route "c" has no weight for "g'],
+      ['SY_POLICY_STRATEGY', 32, 28, 'route "d" sets max_tokens.defa'],
+    ]);
   });
 });
 
@@ -193,8 +299,11 @@ describe('routeMatch', () => {
     expect(routeMatch(schema.value.routes[0]!, 0, parsed)).toEqual({
       models: ['auto'],
       metadata: [['tier', 'free'], ['beta', 'true'], ['level', '1.0']],
+      complexity: [0, 1],
+      promptTokens: [0, 0xffffffff],
+      when: null,
     });
-    expect(routeMatch(schema.value.routes[1]!, 1, parsed)).toEqual({ models: [], metadata: [] });
+    expect(routeMatch(schema.value.routes[1]!, 1, parsed)).toMatchObject({ models: [], metadata: [] });
   });
 });
 

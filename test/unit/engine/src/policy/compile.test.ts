@@ -48,6 +48,12 @@ function errorsOf(result: CompileResult): string[] {
   return result.ok ? [] : result.errors.map((e) => e.format());
 }
 
+/** What a route the policy does not tune gets. */
+const ROUTE_DEFAULTS = {
+  when: null, strategy: 'ordered', minQuality: 1, maxCostUsd: Infinity, requiredCapabilities: [], maxLatencyMs: null,
+  weights: [], splitBy: 'caller', maxTokensDefault: null, maxTokensMax: null, retries: 1, fallback: null,
+} as const;
+
 describe('checkPolicySource', () => {
   it('builds the checked Policy from a valid source', () => {
     const result = checkPolicySource(SOURCE, FILE);
@@ -60,8 +66,8 @@ describe('checkPolicySource', () => {
         { name: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com', baseUrlEnv: null, apiKeyEnv: 'ANTHROPIC_API_KEY', batchDiscount: 0, loc: at(9, 3) },
       ],
       models: [
-        { name: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini', inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.15, batchDiscount: 0, contextWindow: 128000, tokenizer: 'o200k_base', charsPerToken: 4, imageBaseTokens: 85, imageTileTokens: 170, loc: at(14, 3) },
-        { name: 'claude-haiku', provider: 'anthropic', upstream: 'claude-3-5-haiku-latest', inputPerMTok: 0.8, outputPerMTok: 4, cachedInputPerMTok: 0.8, batchDiscount: 0, contextWindow: 200000, tokenizer: 'estimate', charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc: at(18, 3) },
+        { name: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini', inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.15, batchDiscount: 0, contextWindow: 128000, maxOutputTokens: 128000, capabilities: ['tools', 'vision', 'json_mode'], quality: 3, tokenizer: 'o200k_base', charsPerToken: 4, imageBaseTokens: 85, imageTileTokens: 170, loc: at(14, 3) },
+        { name: 'claude-haiku', provider: 'anthropic', upstream: 'claude-3-5-haiku-latest', inputPerMTok: 0.8, outputPerMTok: 4, cachedInputPerMTok: 0.8, batchDiscount: 0, contextWindow: 200000, maxOutputTokens: 200000, capabilities: ['tools', 'vision', 'json_mode'], quality: 3, tokenizer: 'estimate', charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc: at(18, 3) },
       ],
       routes: [
         {
@@ -72,16 +78,25 @@ describe('checkPolicySource', () => {
           matchPromptTokens: [0, 0xffffffff],
           candidates: ['gpt-4o-mini'],
           expectedOutputTokens: 256,
+          ...ROUTE_DEFAULTS,
           loc: at(26, 5),
         },
         {
           name: 'default', matchModels: [], matchMetadata: [], matchComplexity: [0, 1], matchPromptTokens: [0, 0xffffffff],
-          candidates: ['claude-haiku', 'gpt-4o-mini'], expectedOutputTokens: 256, loc: at(31, 5),
+          candidates: ['claude-haiku', 'gpt-4o-mini'], expectedOutputTokens: 256, ...ROUTE_DEFAULTS, loc: at(31, 5),
         },
       ],
       complexityWeights: {},
+      limits: { maxAttemptsPerRequest: 12, maxCostPerRequestUsd: Infinity },
+      defaultRetries: 1,
     };
-    expect(result).toEqual({ ok: true, policy: expected, warnings: [] });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const { conditions, ...policy } = result.policy;
+    expect(policy).toEqual(expected);
+    expect(result.warnings).toEqual([]);
+    // No conditions: an empty section that the core loads as zero expressions.
+    expect(conditions.layout.strSlots.length + conditions.layout.numSlots.length).toBeGreaterThan(0);
   });
 
   it('is pure: the same text gives the same policy, and any change gives a new hash', () => {
@@ -157,12 +172,18 @@ describe('checkPolicySource', () => {
     ]);
   });
 
-  it('returns warnings with a valid policy', () => {
+  it('refuses a route that can never match', () => {
     const result = checkPolicySource(`${SOURCE}  - name: late\n    match: { model: auto }\n    candidates: [gpt-4o-mini]\n`, FILE);
-    expect(result.ok).toBe(true);
-    expect(result.warnings.map((w) => w.format())).toEqual([
-      `${FILE}:33:5: warning: SY_POLICY_SHADOWED_ROUTE: route "late" can never match: route "default" (line 31) comes first and matches every request this one matches`,
+    expect(errorsOf(result)).toEqual([
+      `${FILE}:33:5: SY_POLICY_SHADOWED_ROUTE: route "late" can never match: route "default" (line 31) comes first and matches every request this one matches; move it up or narrow the earlier match`,
     ]);
+  });
+
+  it('refuses a condition that does not type-check, pointing inside it', () => {
+    const source = SOURCE.replace('    candidates: [claude-haiku, gpt-4o-mini]', '    when: request.tokens.prompt > "many"\n    candidates: [claude-haiku, gpt-4o-mini]');
+    const [error] = errorsOf(checkPolicySource(source, FILE));
+    expect(error).toMatch(new RegExp(`^${FILE}:32:\\d+: SY_POLICY_EXPR_TYPE: `));
+    expect(Number(error!.split(':')[2])).toBeGreaterThan(11);
   });
 
   it(`sorts errors by position and caps them at ${MAX_REPORTED}, saying how many more there are`, () => {

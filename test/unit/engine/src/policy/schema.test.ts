@@ -54,11 +54,11 @@ describe('validatePolicySchema', () => {
 
   // One unknown field per object level, each reported at the KEY, naming the allowed ones.
   it.each([
-    ['root', 1, 'colour: blue', '2:1', 'colour', 'at the top level', 'version, providers, models, routes, complexity'],
+    ['root', 1, 'colour: blue', '2:1', 'colour', 'at the top level', 'version, limits, defaults, providers, models, routes, complexity'],
     ['provider', 4, '    region: us', '5:5', 'providers.openai.region', 'in providers.openai', 'kind, base_url, base_url_env, api_key_env, batch_discount'],
-    ['model', 9, '    tier: 2', '10:5', 'models.gpt-4o-mini.tier', 'in models.gpt-4o-mini', 'provider, upstream, price, context_window, tokenizer, chars_per_token, image_tokens'],
+    ['model', 9, '    tier: 2', '10:5', 'models.gpt-4o-mini.tier', 'in models.gpt-4o-mini', 'provider, upstream, price, context_window, max_output_tokens, tokenizer, chars_per_token, image_tokens, capabilities, quality'],
     ['price', 11, '      cached: 0.1', '12:7', 'models.gpt-4o-mini.price.cached', 'in models.gpt-4o-mini.price', 'input, output, cached_input, batch_discount'],
-    ['route', 15, '    strategy: cheapest', '16:5', 'routes[0].strategy', 'in routes[0]', 'name, match, candidates, expected_output_tokens'],
+    ['route', 15, '    tier: high', '16:5', 'routes[0].tier', 'in routes[0]', 'name, match, when, strategy, require, weights, split_by, max_tokens, retries, fallback, candidates, expected_output_tokens'],
     ['match', 17, '      team: search', '18:7', 'routes[0].match.team', 'in routes[0].match', 'model, metadata, complexity, prompt_tokens'],
   ])('reports an unknown field in the %s at its key', (_level, after, line, at, path, owner, allowed) => {
     const errors = schemaErrors(insertAfter(after, line));
@@ -210,14 +210,14 @@ describe('policies/schema.json', () => {
     node.anyOf?.forEach((branch, i) => walk(branch, `${path}|${i}`, visit));
   };
 
-  it('closes every fixed-shape object; only the three name-keyed maps take open keys', () => {
+  it('closes every fixed-shape object; only the four name-keyed maps take open keys', () => {
     const open: string[] = [];
     walk(schema, '$', (node, path) => {
       if (node.type !== 'object') return;
       expect(node.additionalProperties, path).toBeDefined();
       if (node.additionalProperties !== false) open.push(path);
     });
-    expect(open).toEqual(['$.providers', '$.models', '$.routes[].match.metadata']);
+    expect(open).toEqual(['$.providers', '$.models', '$.routes[].match.metadata', '$.routes[].weights']);
   });
 
   it('gives every property a title and a description for editors', () => {
