@@ -4,6 +4,7 @@ import { runServe, SERVE_HELP } from './main.js';
 import { runDemo, DEMO_HELP } from './demo.js';
 import { runSimCli } from '../bench/sim/cli.js';
 import { runTokens, TOKENS_HELP } from '../engine/src/tools/tokens.js';
+import { runPolicy } from './tools/policy/index.js';
 
 const USAGE = `usage: switchyard <command> [options]
 
@@ -12,6 +13,7 @@ commands:
   sim     run the SIMULATED providers (OpenAI, Anthropic, Gemini wire formats) for tests and demos
   demo    start simulated providers and the gateway, send a few requests, show where they went
   tokens  count the tokens of standard input (o200k_base or cl100k_base, exactly as tiktoken)
+  policy  the policy toolchain: check, test, explain, fmt (switchyard policy <verb> --help)
 
 Run \`switchyard <command> --help\` for a command's options.`;
 
@@ -20,6 +22,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>
   sim: { run: runSimCli },
   demo: { run: runDemo, help: DEMO_HELP },
   tokens: { run: runTokens, help: TOKENS_HELP },
+  // No help here: each verb answers its own --help.
+  policy: { run: runPolicy },
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +44,13 @@ async function main(argv: string[]): Promise<number> {
   const code = await command.run(rest);
   return typeof code === 'number' ? code : 0;
 }
+
+// `switchyard policy check x | head` closes the pipe early; a reader that has seen enough is not
+// an error worth a stack trace.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {
