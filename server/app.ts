@@ -9,6 +9,7 @@ import { requestId } from './plugins/request-id.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerHealth } from './routes/health.js';
 import { registerModels } from './routes/models.js';
+import { registerPolicy } from './routes/policy.js';
 import { createTransport, type Transport } from './transport/pool.js';
 
 /** Request bodies up to 32 MiB: long-context prompts with inline images exceed Fastify's 1 MiB default. */
@@ -21,17 +22,34 @@ export interface AppOptions {
   transport?: Transport;
 }
 
+/** A reload that was refused: when, and its `file:line:col: CODE: message` lines. */
+export interface RefusedReload {
+  at: Date;
+  errors: readonly string[];
+}
+
+/** How the served policy got there, for GET /v1/switchyard/policy. */
+export interface ReloadStatus {
+  /** Runtimes swapped in since start. */
+  reloads: number;
+  /** The latest refused reload; null until one is refused and again once a reload succeeds. */
+  lastError: RefusedReload | null;
+}
+
 export interface Gateway {
   app: FastifyInstance;
   /** Swaps in a new policy runtime; requests already running keep the one they started with. */
   setRuntime(runtime: PolicyRuntime): void;
   runtime(): PolicyRuntime;
+  /** Records a refused reload; the runtime serving is untouched. */
+  refuseReload(errors: readonly string[]): void;
 }
 
 /** The gateway, ready to `listen` or `inject`. */
 export function buildApp(opts: AppOptions): Gateway {
   let active = opts.runtime;
   const runtime = (): PolicyRuntime => active;
+  const status: ReloadStatus = { reloads: 0, lastError: null };
   const transport = opts.transport ?? createTransport();
   const app = Fastify({
     logger: opts.logger ?? false,
@@ -51,11 +69,17 @@ export function buildApp(opts: AppOptions): Gateway {
   registerChatCompletions(app, { runtime, transport });
   registerModels(app, runtime);
   registerHealth(app, runtime);
+  registerPolicy(app, runtime, () => status);
   return {
     app,
     setRuntime(next) {
       active = next;
+      status.reloads++;
+      status.lastError = null;
     },
     runtime,
+    refuseReload(errors) {
+      status.lastError = { at: new Date(), errors };
+    },
   };
 }

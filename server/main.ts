@@ -3,18 +3,24 @@ import { parseArgs } from 'node:util';
 import { compilePolicyFile } from '../engine/src/policy/compile.js';
 import { packagePath } from '../engine/src/package-root.js';
 import { buildApp } from './app.js';
-import { createRuntime, providersWithoutCredentials } from './policy-runtime.js';
+import { createRuntime, providersWithoutCredentials, type PolicyRuntime } from './policy-runtime.js';
+import { watchPolicy } from './policy-reload.js';
 
-export const SERVE_HELP = `usage: switchyard serve [--policy FILE] [--port N] [--host ADDR]
+export const SERVE_HELP = `usage: switchyard serve [--policy FILE] [--port N] [--host ADDR] [--no-watch]
 
-Serves the OpenAI-compatible API (POST /v1/chat/completions, GET /v1/models, GET /healthz)
-under a compiled policy. A policy with errors is refused: each error is printed as
-file:line:col and the command exits 1.
+Serves the OpenAI-compatible API (POST /v1/chat/completions, GET /v1/models, GET /healthz,
+GET /v1/switchyard/policy) under a compiled policy. A policy with errors is refused: each error
+is printed as file:line:col and the command exits 1.
+
+The policy is reloaded when its file changes and on SIGHUP. A new policy that compiles replaces
+the old one for the requests that follow (requests in flight finish under the old one); one
+with errors is refused, each error is logged as file:line:col, and the old policy keeps serving.
 
 options:
   --policy FILE   policy to serve (default: the bundled policies/default.yaml)
   --port N        port to listen on (default: $PORT, else 8080)
   --host ADDR     address to bind (default: $HOST, else 127.0.0.1)
+  --no-watch      do not watch the policy file; reload only on SIGHUP
   -h, --help      show this help
 
 Provider credentials and base URLs come only from the environment variables the policy
@@ -25,7 +31,7 @@ A provider whose key variable is unset is skipped, not fatal.`;
 export async function runServe(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { policy: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+    options: { policy: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'no-watch': { type: 'boolean' } },
     strict: true,
   });
   const policyFile = values.policy ?? packagePath('policies', 'default.yaml');
@@ -45,18 +51,59 @@ export async function runServe(argv: string[]): Promise<number> {
   const runtime = createRuntime(result.compiled, process.env);
   const gateway = buildApp({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   const log = gateway.app.log;
-  for (const { provider, env } of providersWithoutCredentials(runtime)) {
-    log.warn(`provider ${provider} is unavailable: ${env} is not set; routes skip it`);
-  }
+  const warnUncredentialed = (served: PolicyRuntime): void => {
+    for (const { provider, env } of providersWithoutCredentials(served)) {
+      log.warn(`provider ${provider} is unavailable: ${env} is not set; routes skip it`);
+    }
+  };
+  warnUncredentialed(runtime);
   await gateway.app.listen({ port, host });
-  log.info(`serving policy ${policyFile} (sha256 ${runtime.compiled.policy.hash.slice(0, 12)}) with ${runtime.aliases.length} model aliases`);
+  log.info(`serving policy ${policyFile} (sha256 ${shortHash(runtime.compiled.policy.hash)}) with ${runtime.aliases.length} model aliases`);
+
+  const stopWatching = new AbortController();
+  const watcher = watchPolicy({
+    file: policyFile,
+    env: process.env,
+    activeHash: runtime.compiled.policy.hash,
+    watch: values['no-watch'] !== true,
+    signal: stopWatching.signal,
+    onLoad({ trigger, runtime: next, warnings, ms }) {
+      for (const warning of warnings) log.warn(warning.format());
+      gateway.setRuntime(next);
+      warnUncredentialed(next);
+      log.info(`reloaded policy ${policyFile} on ${trigger}: sha256 ${shortHash(next.compiled.policy.hash)} in ${ms.toFixed(1)} ms, ${next.aliases.length} model aliases`);
+    },
+    onError({ trigger, lines, warnings, activeHash }) {
+      for (const warning of warnings) log.warn(warning.format());
+      for (const line of lines) log.error(line);
+      gateway.refuseReload(lines);
+      log.error(`policy reload on ${trigger} refused: ${lines.length} error(s) in ${policyFile}; still serving sha256 ${shortHash(activeHash)}`);
+    },
+    onWatchError(error) {
+      log.error(`stopped watching ${policyFile}: ${error.message}; SIGHUP still reloads it`);
+    },
+  });
+  const onHangup = (): void => {
+    void watcher.reload('SIGHUP').then((outcome) => {
+      if (outcome === 'unchanged') log.info(`SIGHUP: policy ${policyFile} unchanged (sha256 ${shortHash(watcher.activeHash)})`);
+    });
+  };
+  process.on('SIGHUP', onHangup);
+
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       log.info('shutting down: finishing requests in flight');
+      stopWatching.abort();
+      process.off('SIGHUP', onHangup);
       gateway.app.close().then(resolve, resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+/** The hash prefix the log lines show; the full hash is in GET /v1/switchyard/policy. */
+function shortHash(hash: string): string {
+  return hash.slice(0, 12);
 }
