@@ -4,7 +4,7 @@
 // counted by the host with this core's countTokens (their formula walks JSON schemas) and
 // arrive as REQ_TOOL_TOKENS_*; images by OpenAI's tile formula from the model's price card.
 import {
-  REQ_SEGMENT_COUNT, REQ_IMAGE_COUNT, REQ_IMAGE_TILES, REQ_TOOL_TOKENS_O200K, REQ_TOOL_TOKENS_CL100K,
+  REQ_SEGMENT_COUNT, REQ_MESSAGE_COUNT, REQ_IMAGE_COUNT, REQ_IMAGE_TILES, REQ_TOOL_TOKENS_O200K, REQ_TOOL_TOKENS_CL100K,
   REQ_TOOL_CHARS, SEG_OFFSET, SEG_LENGTH, SEG_KIND, SEGMENT_SIZE, SEG_ROLE, SEG_NAME,
   TOKENIZER_O200K, TOKENIZER_CL100K, PM_IMAGE_BASE, PM_IMAGE_TILE, PM_CHARS_PER_TOKEN,
 } from "./layout";
@@ -47,10 +47,8 @@ export function promptChars(req: usize, text: usize, segs: usize): u32 {
 }
 
 /** Estimated prompt tokens for model `m` from characters, with the same per-message overhead. */
-export function estimatedPromptTokens(m: u32, req: usize, segs: usize, chars: u32): u32 {
-  const count = load<u32>(req, REQ_SEGMENT_COUNT);
-  let messages: u32 = 0;
-  for (let i: u32 = 0; i < count; i++) messages += <u32>(load<u32>(segs + <usize>(i * SEGMENT_SIZE), SEG_KIND) == SEG_ROLE);
+export function estimatedPromptTokens(m: u32, req: usize, chars: u32): u32 {
+  const messages = load<u32>(req, REQ_MESSAGE_COUNT);
   const perToken = load<f64>(modelAt(m), PM_CHARS_PER_TOKEN);
   return <u32>Math.ceil(<f64>chars / perToken) + messages * TOKENS_PER_MESSAGE + REPLY_PRIMING_TOKENS;
 }

@@ -6,7 +6,8 @@
 import {
   NO_ID, REQ_MODEL_ID, REQ_MAX_TOKENS, REQ_FLAGS, FLAG_MAX_TOKENS_SET, FLAG_TOOLS, FLAG_IMAGES, FLAG_JSON_MODE,
   REQ_META_COUNT, REQ_META, REQ_META_MAX, REQ_CONTENT_LEN, REQ_TURNS, REQ_ENV_NUMS, REQ_ENV_STRS,
-  REQ_SPLIT_CALLER, REQ_SPLIT_USER, REQ_SPLIT_SESSION,
+  REQ_SPLIT_CALLER, REQ_SPLIT_USER, REQ_SPLIT_SESSION, REQ_PRE_O200K, REQ_PRE_CL100K, REQ_PRE_CHARS,
+  REQ_PRE_FEATURES, FLAG_PRECOUNTED, FLAG_CL100K_ESTIMATED, DEC_TIER, PR_TIER,
   SNAP_CIRCUIT, SNAP_LATENCY_EWMA_MS, SNAP_ENTRY_SIZE, CIRCUIT_OPEN, CIRCUIT_UNAVAILABLE,
   DEC_STATUS, DEC_ROUTE_INDEX, DEC_CANDIDATE_COUNT, DEC_MAX_TOKENS, DEC_PROMPT_TOKENS, DEC_PROMPT_TOKENS_EXACT,
   DEC_TURNS, DEC_OUTPUT_TOKENS, DEC_COMPLEXITY, DEC_FEATURES, DEC_CANDIDATES, DEC_CANDIDATE_SIZE,
@@ -33,7 +34,7 @@ import {
 import { estimateCostUsd, batchCostUsd } from "./cost";
 import { exactPromptTokens, promptChars, estimatedPromptTokens, imageTokens } from "./chat";
 import { computeFeatures, complexityScore, defaultWeightsPtr } from "./features";
-import { FEAT_COMPLEXITY } from "./features-layout";
+import { FEAT_COMPLEXITY, FEATURES_SIZE } from "./features-layout";
 import { evalExpression } from "./expr";
 
 const UNCOUNTED: u32 = 0xffffffff;
@@ -96,9 +97,10 @@ function promptTokensFor(m: u32, req: usize, text: usize, segs: usize): u64 {
   } else if (tokenizer == TOKENIZER_CL100K) {
     if (promptCl100k == UNCOUNTED) promptCl100k = exactPromptTokens(TOKENIZER_CL100K, req, text, segs);
     prompt = promptCl100k;
+    if ((load<u32>(req, REQ_FLAGS) & FLAG_CL100K_ESTIMATED) != 0) exact = 0;
   } else {
     if (promptCharCount == UNCOUNTED) promptCharCount = promptChars(req, text, segs);
-    prompt = estimatedPromptTokens(m, req, segs, promptCharCount);
+    prompt = estimatedPromptTokens(m, req, promptCharCount);
     exact = 0;
   }
   return (<u64>exact << 32) | <u64>(prompt + imageTokens(m, req));
@@ -320,14 +322,22 @@ export function evaluate(req: usize, text: usize, segs: usize, snap: usize, snap
     store<u32>(dec, STATUS_NO_PROGRAM, DEC_STATUS);
     return STATUS_NO_PROGRAM;
   }
-  // The o200k_base count is the request's canonical size: routes match on it and the
-  // features use it. Other tokenizers are counted only if a listed candidate needs them.
-  promptO200k = exactPromptTokens(TOKENIZER_O200K, req, text, segs);
-  promptCl100k = UNCOUNTED;
-  promptCharCount = UNCOUNTED;
   const turns = load<u32>(req, REQ_TURNS);
   const features = dec + <usize>DEC_FEATURES;
-  computeFeatures(text, load<u32>(req, REQ_CONTENT_LEN), promptO200k, turns, features);
+  if ((load<u32>(req, REQ_FLAGS) & FLAG_PRECOUNTED) != 0) {
+    // Replayed traffic: the counts and features were taken when the request was served.
+    promptO200k = load<u32>(req, REQ_PRE_O200K);
+    promptCl100k = load<u32>(req, REQ_PRE_CL100K);
+    promptCharCount = load<u32>(req, REQ_PRE_CHARS);
+    memory.copy(features, text + <usize>load<u32>(req, REQ_PRE_FEATURES), FEATURES_SIZE);
+  } else {
+    // The o200k_base count is the request's canonical size: routes match on it and the
+    // features use it. Other tokenizers are counted only if a listed candidate needs them.
+    promptO200k = exactPromptTokens(TOKENIZER_O200K, req, text, segs);
+    promptCl100k = UNCOUNTED;
+    promptCharCount = UNCOUNTED;
+    computeFeatures(text, load<u32>(req, REQ_CONTENT_LEN), promptO200k, turns, features);
+  }
   // computeFeatures scored with the default weights; the policy's own weights take its place.
   const complexity = complexityScore(features, weightsBase != 0 ? weightsBase : defaultWeightsPtr());
   store<f64>(features, complexity, FEAT_COMPLEXITY);
@@ -348,6 +358,7 @@ export function evaluate(req: usize, text: usize, segs: usize, snap: usize, snap
     store<u32>(dec, outputTokens, DEC_OUTPUT_TOKENS);
     store<u32>(dec, load<u32>(r, PR_STRATEGY), DEC_STRATEGY);
     store<u32>(dec, load<u32>(r, PR_RETRIES), DEC_RETRIES);
+    store<u32>(dec, load<u32>(r, PR_TIER), DEC_TIER);
     let count = appendRoute(dec, 0, i, req, text, segs, snap, snapEntries, outputTokens);
     // Fallbacks: the checker refuses cycles, and the guard bounds a hand-made program anyway.
     let next = load<u32>(r, PR_FALLBACK);

@@ -3,7 +3,7 @@
 // little-endian. The host writes REQUEST and SNAPSHOT, the core writes DECISION.
 
 /** Bumped on any change to a layout below or to the export list. */
-export const ABI_VERSION: u32 = 3;
+export const ABI_VERSION: u32 = 4;
 
 /** An interned-string id that no policy string has: a request value the policy never names. */
 export const NO_ID: u32 = 0xffffffff;
@@ -28,7 +28,10 @@ export const NO_ID: u32 = 0xffffffff;
 //   +--------+--------+--------+--------+        caller key, user, session, as (offset, length)
 //   |sess_off|sess_len|env_num |env_str |  228   in the text buffer
 //   +--------+--------+--------+--------+
-//   |         reserved up to 256        |
+//   |        |pre_o2k |pre_cl  |pre_chr |  240   PRECOUNTED (FLAG_PRECOUNTED): the prompt's
+//   +--------+--------+--------+--------+        counts, as recorded traffic carries them,
+//   |pre_feat|   reserved up to 320     |  256   and the offset of its FEATURES record in the
+//   +--------+--------------------------+        text buffer; the core then counts nothing
 //
 // What conditions read besides the features lives in the text buffer too, after the strings:
 // at env_num (8-aligned offset) the f64 NUM slots, at env_str the (offset, length) u32 pairs of
@@ -59,7 +62,11 @@ export const REQ_SPLIT_USER: u32 = 220;
 export const REQ_SPLIT_SESSION: u32 = 228;
 export const REQ_ENV_NUMS: u32 = 236;
 export const REQ_ENV_STRS: u32 = 240;
-export const REQUEST_SIZE: u32 = 256;
+export const REQ_PRE_O200K: u32 = 244;
+export const REQ_PRE_CL100K: u32 = 248;
+export const REQ_PRE_CHARS: u32 = 252;
+export const REQ_PRE_FEATURES: u32 = 256;
+export const REQUEST_SIZE: u32 = 320;
 
 // REQ_FLAGS bits
 export const FLAG_STREAM: u32 = 1;
@@ -67,6 +74,10 @@ export const FLAG_TOOLS: u32 = 2;
 export const FLAG_IMAGES: u32 = 4;
 export const FLAG_JSON_MODE: u32 = 8;
 export const FLAG_MAX_TOKENS_SET: u32 = 16;
+/** The prompt's counts and features are in the PRE fields: the text is not there to count. */
+export const FLAG_PRECOUNTED: u32 = 32;
+/** With FLAG_PRECOUNTED: pre_cl100k is scaled from o200k, so cl100k counts are estimates. */
+export const FLAG_CL100K_ESTIMATED: u32 = 64;
 
 // SEGMENT: one piece of a chat prompt in the text buffer, 12 bytes.
 //   offset u32 | length u32 | kind u32
@@ -217,18 +228,18 @@ export const TOKENIZER_ESTIMATE: u32 = 2;
 //     capabilities u32 (CAP_* bits) | input_usd_per_mtok f64 | cached_input f64 | output f64 |
 //     batch_discount f64 | chars_per_token f64 | max_output u32 | quality u32 | reserved u64
 //   weights: weight_count x f64, the complexity score's weights then its bias (0 = defaults)
-//   routes: route_count x (88-byte header + arrays):
+//   routes: route_count x (96-byte header + arrays):
 //     match_model_count u32 | match_meta_count u32 | candidate_count u32 | expected_output u32 |
 //     tokens_min u32 | tokens_max u32 | complexity_min f64 | complexity_max f64 |
 //     when_expr u32 (expression index or NO_ID) | strategy u32 | min_quality u32 |
 //     required_caps u32 | max_cost_usd f64 (+inf: none) | max_tokens_default u32 (0: none) |
 //     max_tokens_max u32 (0: none) | retries u32 | fallback u32 (route index or NO_ID) |
-//     split_by u32 | max_latency_ms u32 (0: none) |
+//     split_by u32 | max_latency_ms u32 (0: none) | tier u32 (TIER_*) | reserved u32 |
 //     model ids u32[match_model_count] | (key_id, value_id) u32 pairs[match_meta_count] |
 //     model indices u32[candidate_count] | weights u32[candidate_count]
 //   expressions: expr_section_len bytes, the conditions' bytecode (format in expr.ts)
 export const PROGRAM_MAGIC: u32 = 0x31505953; // "SYP1"
-export const PROGRAM_FORMAT: u32 = 3;
+export const PROGRAM_FORMAT: u32 = 4;
 export const PROGRAM_HEADER_SIZE: u32 = 24;
 export const PROGRAM_MODEL_SIZE: u32 = 80;
 export const PM_PROVIDER: u32 = 0;
@@ -244,7 +255,7 @@ export const PM_BATCH_DISCOUNT: u32 = 48;
 export const PM_CHARS_PER_TOKEN: u32 = 56;
 export const PM_MAX_OUTPUT: u32 = 64;
 export const PM_QUALITY: u32 = 68;
-export const PROGRAM_ROUTE_HEADER_SIZE: u32 = 88;
+export const PROGRAM_ROUTE_HEADER_SIZE: u32 = 96;
 export const PR_MATCH_MODELS: u32 = 0;
 export const PR_MATCH_META: u32 = 4;
 export const PR_CANDIDATES: u32 = 8;
@@ -264,6 +275,12 @@ export const PR_RETRIES: u32 = 72;
 export const PR_FALLBACK: u32 = 76;
 export const PR_SPLIT_BY: u32 = 80;
 export const PR_MAX_LATENCY_MS: u32 = 84;
+export const PR_TIER: u32 = 88;
+
+// Tiers: when the route's requests are served
+export const TIER_REALTIME: u32 = 0;
+/** The request can wait: the provider's batch tier, at its discount. */
+export const TIER_BATCH: u32 = 1;
 
 // loadProgram results
 export const LOAD_OK: u32 = 0;

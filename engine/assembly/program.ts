@@ -3,7 +3,7 @@
 import {
   PROGRAM_MAGIC, PROGRAM_FORMAT, PROGRAM_HEADER_SIZE, PROGRAM_MODEL_SIZE, PROGRAM_ROUTE_HEADER_SIZE,
   PR_MATCH_MODELS, PR_MATCH_META, PR_CANDIDATES, PR_FALLBACK, PR_WHEN, PR_STRATEGY, PR_SPLIT_BY, PM_TOKENIZER,
-  TOKENIZER_ESTIMATE, STRATEGY_WEIGHTED, SPLIT_SESSION, NO_ID,
+  TOKENIZER_ESTIMATE, STRATEGY_WEIGHTED, SPLIT_SESSION, NO_ID, PR_TIER, TIER_BATCH,
   LOAD_OK, LOAD_BAD_MAGIC, LOAD_BAD_FORMAT, LOAD_TRUNCATED, LOAD_BAD_REFERENCE, LOAD_BAD_EXPRESSIONS,
 } from "./layout";
 import { loadExpressions, expressionCount } from "./expr";
@@ -54,7 +54,7 @@ export function activate(base: usize, len: u32): u32 {
     }
     const fallback = load<u32>(p, PR_FALLBACK);
     if (fallback != NO_ID && fallback >= routes) return LOAD_BAD_REFERENCE;
-    if (load<u32>(p, PR_STRATEGY) > STRATEGY_WEIGHTED || load<u32>(p, PR_SPLIT_BY) > SPLIT_SESSION) return LOAD_BAD_REFERENCE;
+    if (load<u32>(p, PR_STRATEGY) > STRATEGY_WEIGHTED || load<u32>(p, PR_SPLIT_BY) > SPLIT_SESSION || load<u32>(p, PR_TIER) > TIER_BATCH) return LOAD_BAD_REFERENCE;
     unchecked(offsets[r] = p);
     p = cand + <usize>(candidates * 8);
   }

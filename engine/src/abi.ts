@@ -4,7 +4,7 @@
  * list against the built module, so the two cannot drift apart silently.
  */
 
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 export const NO_ID = 0xffffffff;
 
@@ -29,14 +29,20 @@ export const REQ_SPLIT_USER = 220;
 export const REQ_SPLIT_SESSION = 228;
 export const REQ_ENV_NUMS = 236;
 export const REQ_ENV_STRS = 240;
+export const REQ_PRE_O200K = 244;
+export const REQ_PRE_CL100K = 248;
+export const REQ_PRE_CHARS = 252;
+export const REQ_PRE_FEATURES = 256;
 
-export const REQUEST_SIZE = 256;
+export const REQUEST_SIZE = 320;
 
 export const FLAG_STREAM = 1;
 export const FLAG_TOOLS = 2;
 export const FLAG_IMAGES = 4;
 export const FLAG_JSON_MODE = 8;
 export const FLAG_MAX_TOKENS_SET = 16;
+export const FLAG_PRECOUNTED = 32;
+export const FLAG_CL100K_ESTIMATED = 64;
 
 export const SEG_OFFSET = 0;
 export const SEG_LENGTH = 4;
@@ -136,7 +142,7 @@ export const TOKENIZER_CL100K = 1;
 export const TOKENIZER_ESTIMATE = 2;
 
 export const PROGRAM_MAGIC = 0x31505953;
-export const PROGRAM_FORMAT = 3;
+export const PROGRAM_FORMAT = 4;
 export const PROGRAM_HEADER_SIZE = 24;
 export const PROGRAM_MODEL_SIZE = 80;
 
@@ -154,7 +160,7 @@ export const PM_CHARS_PER_TOKEN = 56;
 export const PM_MAX_OUTPUT = 64;
 export const PM_QUALITY = 68;
 
-export const PROGRAM_ROUTE_HEADER_SIZE = 88;
+export const PROGRAM_ROUTE_HEADER_SIZE = 96;
 
 export const PR_MATCH_MODELS = 0;
 export const PR_MATCH_META = 4;
@@ -175,6 +181,10 @@ export const PR_RETRIES = 72;
 export const PR_FALLBACK = 76;
 export const PR_SPLIT_BY = 80;
 export const PR_MAX_LATENCY_MS = 84;
+export const PR_TIER = 88;
+
+export const TIER_REALTIME = 0;
+export const TIER_BATCH = 1;
 
 export const LOAD_OK = 0;
 export const LOAD_BAD_MAGIC = 1;

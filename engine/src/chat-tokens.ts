@@ -46,6 +46,7 @@ function deciderFor(tokenizer: TokenizerKind, charsPerToken: number): Decider {
       limits: { maxAttemptsPerRequest: 1, maxCostPerRequestUsd: Infinity },
       defaultRetries: 0,
       conditions: new ExprCompiler({ models: [], providers: [] }).finish(),
+      recording: { path: null, redaction: 'counts', maxBytes: 0, keep: 0 },
     };
     // The direct route of model `m` answers `m`, which is what countChatTokens asks for.
     decider = new Decider(lowerPolicy(withDirectRoutes(policy)));

@@ -11,7 +11,8 @@ import type { Strategy } from './policy/types.js';
 import { envValues } from './policy/expr/index.js';
 import { loadVocabularies, ENCODING_IDS, TOKENS_UNAVAILABLE } from './tokenizer.js';
 import { toolChars, toolTokens } from './tool-tokens.js';
-import { readFeatures, type ComplexityFeatures } from './features.js';
+import { readFeatures, writeFeatures, type ComplexityFeatures } from './features.js';
+import { FEATURES_SIZE } from './features-abi.js';
 
 /** One chat message as the tokenizer sees it: its text content and optional name. */
 export interface PromptMessage {
@@ -45,10 +46,36 @@ export interface RequestFeatures {
   /** Who is calling: the virtual key's id, team and user ("" when unknown). */
   caller?: { key?: string | undefined; team?: string | undefined; user?: string | undefined } | undefined;
   /**
+   * The prompt's counts and features as recorded traffic carries them. When present, decide
+   * counts nothing: messages give only their number, and the text may be absent.
+   */
+  counts?: PromptCounts | undefined;
+  /**
    * Arrival time, epoch milliseconds: what `time.*` conditions read. An input, never the clock,
    * so a decision replays exactly; absent means 0 (1970-01-01T00:00Z, a Thursday).
    */
   arrivedAt?: number | undefined;
+}
+
+/** What decide computes from a prompt's text, kept so the decision can be replayed without it. */
+export interface PromptCounts {
+  /** o200k_base prompt tokens with chat overhead and tool tokens, images excluded. */
+  o200k: number;
+  /** The same under cl100k_base; null when unknown (then scaled from o200k, and marked an estimate). */
+  cl100k: number | null;
+  /** Code points of every segment and of the tool definitions: the basis of estimates. */
+  chars: number;
+  features: ComplexityFeatures;
+}
+
+/**
+ * cl100k_base tokens per o200k_base token, by the share of letters outside the Latin script:
+ * measured 0.996 on this project's README (English) and 1.504 on bench/corpus/multilingual.txt,
+ * whose letters are 39% non-Latin; the line through both. test/unit/engine/src/decide.test.ts
+ * holds it within 10% on both texts.
+ */
+export function cl100kPerO200k(nonLatinShare: number): number {
+  return 1 + 1.3 * nonLatinShare;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half_open' | 'unavailable';
@@ -128,7 +155,8 @@ export interface Decision {
   trail: TrailStep[];
   /** Output token limit the route sets; null leaves the request's own. */
   maxTokens: number | null;
-  tier: 'realtime';
+  /** When the request is served: now, or on the provider's batch tier (the route's `tier`). */
+  tier: 'realtime' | 'batch';
   /** o200k_base prompt tokens with chat overhead: the size routes match on. */
   promptTokens: number;
   /** False when an image size had to be assumed. */
@@ -230,8 +258,10 @@ export class Decider {
     const { policy, strings, modelIndex } = this.compiled;
     const messages = request.messages;
     const tools = request.tools;
-    const toolTokensO200k = tools ? toolTokens(tools, 'o200k_base', this.#countO200k) : 0;
-    const toolTokensCl100k = tools ? toolTokens(tools, 'cl100k_base', this.#countCl100k) : 0;
+    // Recorded counts already include the tools; counting placeholders would only cost time.
+    const countTools = tools !== undefined && request.counts === undefined;
+    const toolTokensO200k = countTools ? toolTokens(tools, 'o200k_base', this.#countO200k) : 0;
+    const toolTokensCl100k = countTools ? toolTokens(tools, 'cl100k_base', this.#countCl100k) : 0;
 
     const n = messages.length;
     let capacity = 0;
@@ -249,6 +279,8 @@ export class Decider {
       for (const text of env.strs) capacity += text.length * 3;
       capacity += 8 + env.nums.length * 8 + env.strs.length * 8;
     }
+    const counts = request.counts;
+    if (counts) capacity += 8 + FEATURES_SIZE;
     // Room for the worst case of UTF-16 -> UTF-8 (3 bytes per code unit); may grow memory.
     const textPtr = core.reserveText(capacity);
     const segPtr = core.reserveSegments(segCount);
@@ -323,6 +355,18 @@ export class Decider {
     if (request.tools && request.tools.length > 0) flags |= abi.FLAG_TOOLS;
     if (request.images && request.images.count > 0) flags |= abi.FLAG_IMAGES;
     if (request.jsonMode) flags |= abi.FLAG_JSON_MODE;
+    if (counts) {
+      flags |= abi.FLAG_PRECOUNTED;
+      if (counts.cl100k === null) flags |= abi.FLAG_CL100K_ESTIMATED;
+      const cl100k = counts.cl100k ?? Math.ceil(counts.o200k * cl100kPerO200k(counts.features.non_latin_share));
+      view.setUint32(req + abi.REQ_PRE_O200K, counts.o200k, true);
+      view.setUint32(req + abi.REQ_PRE_CL100K, cl100k, true);
+      view.setUint32(req + abi.REQ_PRE_CHARS, counts.chars, true);
+      at = textPtr + ((at - textPtr + 7) & ~7);
+      writeFeatures(view, at, counts.features);
+      view.setUint32(req + abi.REQ_PRE_FEATURES, at - textPtr, true);
+      at += FEATURES_SIZE;
+    }
     view.setUint32(req + abi.REQ_FLAGS, flags, true);
     view.setUint32(req + abi.REQ_MESSAGE_COUNT, messages.length, true);
     view.setUint32(req + abi.REQ_MAX_TOKENS, request.maxTokens ?? 0, true);
@@ -333,7 +377,7 @@ export class Decider {
     view.setUint32(req + abi.REQ_IMAGE_TILES, request.images?.tiles ?? 0, true);
     view.setUint32(req + abi.REQ_TOOL_TOKENS_O200K, toolTokensO200k, true);
     view.setUint32(req + abi.REQ_TOOL_TOKENS_CL100K, toolTokensCl100k, true);
-    view.setUint32(req + abi.REQ_TOOL_CHARS, toolChars(request.tools), true);
+    view.setUint32(req + abi.REQ_TOOL_CHARS, countTools ? toolChars(tools) : 0, true);
     view.setUint32(req + abi.REQ_TURNS, turns, true);
     let metaCount = 0;
     if (request.metadata) {
@@ -422,7 +466,9 @@ export class Decider {
     const maxTokens = view.getUint32(dec + abi.DEC_MAX_TOKENS, true);
     // The same key order as ever: callers serialise decisions (dry-run, policy test).
     return {
-      policyHash: policy.hash, tier: 'realtime', promptTokens, promptTokensExact, complexity, features,
+      policyHash: policy.hash,
+      tier: view.getUint32(dec + abi.DEC_TIER, true) === abi.TIER_BATCH ? 'batch' : 'realtime',
+      promptTokens, promptTokensExact, complexity, features,
       status: 'ok',
       route: policy.routes[view.getUint32(dec + abi.DEC_ROUTE_INDEX, true)]!.name,
       strategy: STRATEGIES[view.getUint32(dec + abi.DEC_STRATEGY, true)]!,

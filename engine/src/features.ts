@@ -131,6 +131,22 @@ export function readFeatures(v: DataView, at: number): ComplexityFeatures {
   };
 }
 
+/** Writes a FEATURES record at `at`: the inverse of readFeatures (replayed traffic carries features). */
+export function writeFeatures(v: DataView, at: number, features: ComplexityFeatures): void {
+  const set = (slot: number, value: number): void => v.setFloat64(at + slot, value, true);
+  set(f.FEAT_TOKENS, features.tokens);
+  set(f.FEAT_TURNS, features.turns);
+  set(f.FEAT_CHARS, features.chars);
+  set(f.FEAT_CODE_DENSITY, features.code_density);
+  set(f.FEAT_MATH_DENSITY, features.math_density);
+  set(f.FEAT_QUESTIONS, features.questions);
+  set(f.FEAT_REASONING, features.reasoning);
+  set(f.FEAT_CONSTRAINTS, features.constraints);
+  set(f.FEAT_SCRIPT, Math.max(0, SCRIPT_NAMES.indexOf(features.script)));
+  set(f.FEAT_NON_LATIN_SHARE, features.non_latin_share);
+  set(f.FEAT_COMPLEXITY, features.complexity);
+}
+
 function checkCount(name: string, n: number): void {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new RangeError(`${name} must be a whole number in 0..2^32-1, got ${n}`);
 }

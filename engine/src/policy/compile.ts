@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { PolicyError } from '../errors.js';
 import { checkPolicy, findInlineSecrets, routeMatch } from './check.js';
 import { checkLimits } from './analyze.js';
@@ -130,6 +131,7 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: Condition
       maxTokensMax: r.max_tokens?.max ?? null,
       retries: r.retries ?? raw.defaults?.retries ?? DEFAULT_RETRIES,
       fallback: r.fallback ?? null,
+      tier: r.tier ?? 'realtime',
       loc: locate(parsed, ['routes', i]),
     };
   });
@@ -143,6 +145,13 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: Condition
     complexityWeights: { ...raw.complexity?.weights, ...(raw.complexity?.bias === undefined ? {} : { bias: raw.complexity.bias }) },
     defaultRetries: raw.defaults?.retries ?? DEFAULT_RETRIES,
     conditions: conditions.compiled,
+    recording: {
+      // Relative to the policy, so a policy and its log can move together.
+      path: raw.recording?.path === undefined ? null : resolve(dirname(parsed.file), raw.recording.path),
+      redaction: raw.recording?.redaction ?? 'counts',
+      maxBytes: Math.round((raw.recording?.max_mb ?? 100) * 1024 * 1024),
+      keep: raw.recording?.keep ?? 5,
+    },
     limits: {
       maxAttemptsPerRequest: raw.limits?.max_attempts_per_request ?? DEFAULT_MAX_ATTEMPTS_PER_REQUEST,
       maxCostPerRequestUsd: raw.limits?.max_cost_per_request_usd ?? Infinity,
@@ -216,6 +225,7 @@ export function withDirectRoutes(policy: Policy): Policy {
     maxTokensMax: null,
     retries: policy.defaultRetries,
     fallback: null,
+    tier: 'realtime',
     loc: m.loc,
   }));
   return { ...policy, routes: [...policy.routes, ...direct] };

@@ -116,6 +116,7 @@ export function lowerPolicy(policy: Policy, weights: readonly number[] = []): Co
     view.setUint32(at + abi.PR_FALLBACK, route.fallback === null ? abi.NO_ID : indexOf(routeIndex, route.fallback, route.name), true);
     view.setUint32(at + abi.PR_SPLIT_BY, SPLIT_IDS[route.splitBy], true);
     view.setUint32(at + abi.PR_MAX_LATENCY_MS, route.maxLatencyMs ?? 0, true);
+    view.setUint32(at + abi.PR_TIER, route.tier === 'batch' ? abi.TIER_BATCH : abi.TIER_REALTIME, true);
     at += abi.PROGRAM_ROUTE_HEADER_SIZE;
     for (const word of routeWords[r]!) {
       view.setUint32(at, word, true);

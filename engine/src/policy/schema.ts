@@ -51,6 +51,7 @@ export interface RawRoute {
   max_tokens?: { default?: number; max?: number };
   retries?: number;
   fallback?: string;
+  tier?: 'realtime' | 'batch';
   candidates: string[];
   expected_output_tokens?: number;
 }
@@ -64,6 +65,7 @@ export interface RawPolicy {
   complexity?: { weights?: Record<string, number>; bias?: number };
   limits?: { max_attempts_per_request?: number; max_cost_per_request_usd?: number };
   defaults?: { retries?: number };
+  recording?: { path?: string; redaction?: 'counts' | 'hashed' | 'full'; max_mb?: number; keep?: number };
 }
 
 /** The outcome of the schema check. */

@@ -111,6 +111,8 @@ export interface RouteSpec {
   retries: number;
   /** Name of the route tried after this one's candidates, or null. */
   fallback: string | null;
+  /** When its requests are served: now, or on the provider's batch tier. */
+  tier: 'realtime' | 'batch';
   loc: SourceLocation;
 }
 
@@ -128,4 +130,14 @@ export interface Policy {
   /** Retries per candidate for routes that do not set their own (the direct model routes too). */
   defaultRetries: number;
   conditions: CompiledConditions;
+  recording: RecordingSpec;
+}
+
+/** Traffic recording as the policy asks for it. */
+export interface RecordingSpec {
+  /** Absolute path of the traffic log, or null: record only when `serve --record` asks. */
+  path: string | null;
+  redaction: 'counts' | 'hashed' | 'full';
+  maxBytes: number;
+  keep: number;
 }

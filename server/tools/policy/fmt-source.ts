@@ -14,7 +14,7 @@ const TOP = ['version', 'limits', 'defaults', 'complexity', 'providers', 'models
 const PROVIDER = ['kind', 'base_url', 'base_url_env', 'api_key_env', 'batch_discount'];
 const MODEL = ['provider', 'upstream', 'price', 'context_window', 'max_output_tokens', 'tokenizer', 'chars_per_token', 'capabilities', 'quality', 'image_tokens'];
 const PRICE = ['input', 'cached_input', 'output', 'batch_discount'];
-const ROUTE = ['name', 'match', 'when', 'strategy', 'require', 'weights', 'split_by', 'max_tokens', 'retries', 'candidates', 'fallback', 'expected_output_tokens'];
+const ROUTE = ['name', 'match', 'when', 'strategy', 'require', 'weights', 'split_by', 'max_tokens', 'retries', 'tier', 'candidates', 'fallback', 'expected_output_tokens'];
 
 export type FormatResult = { ok: true; text: string } | { ok: false; errors: PolicyError[] };
 

@@ -19,7 +19,7 @@ function model(name: string, provider: string, input: number, output: number, to
 const route = (name: string, matchModels: string[], matchMetadata: Array<[string, string]>, candidates: string[], extra: Partial<RouteSpec> = {}): RouteSpec => ({
   name, matchModels, matchMetadata, candidates, matchComplexity: [0, 1], matchPromptTokens: [0, 0xffffffff], expectedOutputTokens: 100, loc,
   when: null, strategy: 'ordered', minQuality: 1, maxCostUsd: Infinity, requiredCapabilities: [], maxLatencyMs: null, weights: [],
-  splitBy: 'caller', maxTokensDefault: null, maxTokensMax: null, retries: 1, fallback: null, ...extra,
+  splitBy: 'caller', maxTokensDefault: null, maxTokensMax: null, retries: 1, fallback: null, tier: 'realtime', ...extra,
 });
 
 const policy: Policy = {
@@ -48,6 +48,7 @@ const policy: Policy = {
   limits: { maxAttemptsPerRequest: 12, maxCostPerRequestUsd: Infinity },
   defaultRetries: 1,
   conditions: new ExprCompiler({ models: [], providers: [] }).finish(),
+  recording: { path: null, redaction: 'counts', maxBytes: 0, keep: 0 },
 };
 
 const request = (over: Partial<RequestFeatures> & { text?: string }): RequestFeatures => {
@@ -366,5 +367,81 @@ describe('decide: fallbacks and the trail', () => {
     expect(x.decide(ask()).candidates.map((c) => [c.model, c.excluded, c.viaRoute])).toEqual([
       ['mini', 'quality_below_min', 'strict'], ['large', null, 'strict'], ['mini', null, 'lenient'],
     ]);
+  });
+});
+
+describe('decide: replaying from recorded counts', () => {
+  const d = fromYaml(`${CATALOGUE}  legacy:
+    provider: a
+    upstream: gpt-4
+    price: { input: 30, output: 60 }
+    context_window: 8192
+  claude:
+    provider: a
+    upstream: claude-like
+    tokenizer: estimate
+    chars_per_token: 3.5
+    price: { input: 3, output: 15 }
+    context_window: 200000
+routes:
+  - name: hard
+    match: { model: auto, complexity: { min: 0.5 } }
+    candidates: [large]
+  - name: later
+    match: { model: auto }
+    tier: batch
+    when: request.tokens.prompt < 5000
+    candidates: [legacy, claude, nano]
+`);
+  const texts = ['Prove step by step that the sum of two even numbers is even, and explain why.', 'hello there', 'Привет! Как дела? 日本語も少し。'];
+
+  it('gives the decision the text gave, from the counts and features alone', () => {
+    for (const text of texts) {
+      const request: RequestFeatures = { model: 'auto', maxTokens: 50, stream: false, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: text }] };
+      const live = d.decide(request);
+      const cl100k = live.candidates.find((c) => c.model === 'legacy')?.promptTokens ?? null;
+      const claude = live.candidates.find((c) => c.model === 'claude');
+      const replay = d.decide({
+        ...request,
+        messages: request.messages.map((m) => ({ role: m.role, content: '' })),
+        counts: { o200k: live.promptTokens, cl100k, chars: claude ? Math.round((claude.promptTokens - 9) * 3.5) : 0, features: live.features },
+      });
+      if (live.route === 'later') {
+        // chars were recovered approximately above, so compare what does not depend on them.
+        expect(replay.candidates.map((c) => [c.model, c.promptTokensExact, c.excluded])).toEqual(live.candidates.map((c) => [c.model, c.promptTokensExact, c.excluded]));
+        expect(replay.candidates[0]!.promptTokens).toBe(live.candidates[0]!.promptTokens);
+      } else {
+        expect(replay).toEqual(live);
+      }
+      expect([replay.route, replay.complexity, replay.features, replay.trail]).toEqual([live.route, live.complexity, live.features, live.trail]);
+    }
+  });
+
+  it('scales a missing cl100k count from o200k and marks it an estimate', () => {
+    const features = d.decide({ model: 'auto', maxTokens: 1, stream: false, messages: [{ role: 'user', content: 'hello there' }] }).features;
+    const replay = d.decide({ model: 'auto', maxTokens: 1, stream: false, messages: [{ role: 'user', content: '' }], counts: { o200k: 100, cl100k: null, chars: 400, features: { ...features, tokens: 100, non_latin_share: 0.5 } } });
+    const legacy = replay.candidates.find((c) => c.model === 'legacy')!;
+    expect([legacy.promptTokens, legacy.promptTokensExact]).toEqual([165, false]);
+    expect(replay.candidates.find((c) => c.model === 'claude')).toMatchObject({ promptTokens: Math.ceil(400 / 3.5) + 3 + 3, promptTokensExact: false });
+  });
+
+  it('carries the route\'s tier', () => {
+    expect(d.decide({ model: 'auto', maxTokens: 1, stream: false, messages: [{ role: 'user', content: 'hello there' }] }).tier).toBe('batch');
+  });
+
+  it('calibrates cl100k per o200k within 10% on English prose and on the multilingual corpus lines', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { packagePath } = await import('../../../../engine/src/package-root.js');
+    const { countTokens: count } = await import('../../../../engine/src/tokenizer.js');
+    const { computeFeatures } = await import('../../../../engine/src/features.js');
+    const { cl100kPerO200k } = await import('../../../../engine/src/decide.js');
+    const lines = readFileSync(packagePath('bench', 'corpus', 'multilingual.txt'), 'utf8').split('\n').filter(Boolean);
+    const english = readFileSync(packagePath('README.md'), 'utf8');
+    for (const text of [english, lines.join('\n')]) {
+      const o = count(text, 'o200k_base');
+      const share = computeFeatures(text, o, 1).non_latin_share;
+      const estimate = o * cl100kPerO200k(share);
+      expect(Math.abs(estimate / count(text, 'cl100k_base') - 1)).toBeLessThan(0.1);
+    }
   });
 });

@@ -51,7 +51,7 @@ function errorsOf(result: CompileResult): string[] {
 /** What a route the policy does not tune gets. */
 const ROUTE_DEFAULTS = {
   when: null, strategy: 'ordered', minQuality: 1, maxCostUsd: Infinity, requiredCapabilities: [], maxLatencyMs: null,
-  weights: [], splitBy: 'caller', maxTokensDefault: null, maxTokensMax: null, retries: 1, fallback: null,
+  weights: [], splitBy: 'caller', maxTokensDefault: null, maxTokensMax: null, retries: 1, fallback: null, tier: 'realtime',
 } as const;
 
 describe('checkPolicySource', () => {
@@ -92,7 +92,8 @@ describe('checkPolicySource', () => {
     };
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    const { conditions, ...policy } = result.policy;
+    const { conditions, recording, ...policy } = result.policy;
+    expect(recording).toEqual({ path: null, redaction: 'counts', maxBytes: 100 * 1024 * 1024, keep: 5 });
     expect(policy).toEqual(expected);
     expect(result.warnings).toEqual([]);
     // No conditions: an empty section that the core loads as zero expressions.
