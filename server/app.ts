@@ -11,6 +11,7 @@ import { registerHealth } from './routes/health.js';
 import { registerModels } from './routes/models.js';
 import { registerPolicy } from './routes/policy.js';
 import { createTransport, type Transport } from './transport/pool.js';
+import type { TrafficRecorder } from './recording/recorder.js';
 
 /** Request bodies up to 32 MiB: long-context prompts with inline images exceed Fastify's 1 MiB default. */
 export const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -20,6 +21,8 @@ export interface AppOptions {
   /** Pino logger options, or false for none (tests, benchmarks). */
   logger?: boolean | { level: string };
   transport?: Transport;
+  /** Where served requests are recorded; none by default. Closed (flushed) with the app. */
+  recorder?: TrafficRecorder | undefined;
 }
 
 /** A reload that was refused: when, and its `file:line:col: CODE: message` lines. */
@@ -64,9 +67,11 @@ export function buildApp(opts: AppOptions): Gateway {
   });
   app.addHook('onClose', async () => {
     if (!opts.transport) await transport.close();
+    // After the requests in flight have finished: their records are the last ones written.
+    await opts.recorder?.close();
   });
   registerErrorHandler(app);
-  registerChatCompletions(app, { runtime, transport });
+  registerChatCompletions(app, { runtime, transport, recorder: opts.recorder });
   registerModels(app, runtime);
   registerHealth(app, runtime);
   registerPolicy(app, runtime, () => status);

@@ -4,6 +4,7 @@ import { runServe, SERVE_HELP } from './main.js';
 import { runDemo, DEMO_HELP } from './demo.js';
 import { runSimCli } from '../bench/sim/cli.js';
 import { runTokens, TOKENS_HELP } from '../engine/src/tools/tokens.js';
+import { DIFF_HELP, DRY_RUN_HELP, runDiffCli, runDryRunCli } from './tools/dry-run/index.js';
 import { runPolicy } from './tools/policy/index.js';
 
 const USAGE = `usage: switchyard <command> [options]
@@ -14,10 +15,14 @@ commands:
   demo    start simulated providers and the gateway, send a few requests, show where they went
   tokens  count the tokens of standard input (o200k_base or cl100k_base, exactly as tiktoken)
   policy  the policy toolchain: check, test, explain, fmt (switchyard policy <verb> --help)
+  dry-run replay recorded traffic through a policy: what it would have cost, decided, saved
+  diff    replay recorded traffic through two policies: which decisions change, at what cost
 
 Run \`switchyard <command> --help\` for a command's options.`;
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>; help?: string }> = {
+  'dry-run': { run: (argv) => runDryRunCli(argv), help: DRY_RUN_HELP },
+  diff: { run: (argv) => runDiffCli(argv), help: DIFF_HELP },
   serve: { run: runServe, help: SERVE_HELP },
   sim: { run: runSimCli },
   demo: { run: runDemo, help: DEMO_HELP },

@@ -5,8 +5,11 @@ import { packagePath } from '../engine/src/package-root.js';
 import { buildApp } from './app.js';
 import { createRuntime, providersWithoutCredentials, type PolicyRuntime } from './policy-runtime.js';
 import { watchPolicy } from './policy-reload.js';
+import { resolve } from 'node:path';
+import { TrafficRecorder } from './recording/recorder.js';
+import { TrafficWriter } from './recording/writer.js';
 
-export const SERVE_HELP = `usage: switchyard serve [--policy FILE] [--port N] [--host ADDR] [--no-watch]
+export const SERVE_HELP = `usage: switchyard serve [--policy FILE] [--port N] [--host ADDR] [--no-watch] [--record FILE]
 
 Serves the OpenAI-compatible API (POST /v1/chat/completions, GET /v1/models, GET /healthz,
 GET /v1/switchyard/policy) under a compiled policy. A policy with errors is refused: each error
@@ -21,6 +24,9 @@ options:
   --port N        port to listen on (default: $PORT, else 8080)
   --host ADDR     address to bind (default: $HOST, else 127.0.0.1)
   --no-watch      do not watch the policy file; reload only on SIGHUP
+  --record FILE   append one JSON line per request to FILE (default: the policy's
+                  recording.path, if it sets one); rotation and redaction come from the
+                  policy's recording settings (default: rotate at 100 MB, keep 5, no prompt text)
   -h, --help      show this help
 
 Provider credentials and base URLs come only from the environment variables the policy
@@ -31,7 +37,10 @@ A provider whose key variable is unset is skipped, not fatal.`;
 export async function runServe(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { policy: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'no-watch': { type: 'boolean' } },
+    options: {
+      policy: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'no-watch': { type: 'boolean' },
+      record: { type: 'string' },
+    },
     strict: true,
   });
   const policyFile = values.policy ?? packagePath('policies', 'default.yaml');
@@ -49,8 +58,15 @@ export async function runServe(argv: string[]): Promise<number> {
     return 1;
   }
   const runtime = createRuntime(result.compiled, process.env);
-  const gateway = buildApp({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  // The log's place is fixed at start: a reload changes what is recorded, not where.
+  const recording = result.compiled.policy.recording;
+  const recordPath = values.record ?? recording.path;
+  const recorder = recordPath === null
+    ? undefined
+    : new TrafficRecorder(new TrafficWriter({ path: resolve(recordPath), maxBytes: recording.maxBytes, keep: recording.keep }));
+  const gateway = buildApp({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' }, recorder });
   const log = gateway.app.log;
+  if (recorder) log.info(`recording traffic to ${recorder.writer.path} (redaction: ${recording.redaction})`);
   const warnUncredentialed = (served: PolicyRuntime): void => {
     for (const { provider, env } of providersWithoutCredentials(served)) {
       log.warn(`provider ${provider} is unavailable: ${env} is not set; routes skip it`);

@@ -1,7 +1,9 @@
 /** POST /v1/chat/completions: parse -> decide -> dispatch -> reply, as JSON or as SSE. */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { costUsd, formatUsd } from '../../engine/src/cost.js';
-import type { Decision } from '../../engine/src/decide.js';
+import type { Decision, RequestFeatures } from '../../engine/src/decide.js';
+import type { TrafficRecorder } from '../recording/recorder.js';
+import type { RecordedOutcome } from '../recording/types.js';
 import type { ChatCompletionChunk, ChatRequest, Usage } from '../adapters/types.js';
 import { parseChatRequest, requestFeatures } from '../chat-request.js';
 import { attemptComplete, attemptStream, StreamCut } from '../dispatch/attempt.js';
@@ -14,6 +16,42 @@ export interface ChatRouteDeps {
   /** The policy serving now; read once per request so a reload never splits a request. */
   runtime(): PolicyRuntime;
   transport: Transport;
+  recorder?: TrafficRecorder | undefined;
+}
+
+/** How one request is going, for its traffic record. */
+interface Trace {
+  at: number;
+  started: number;
+  features: RequestFeatures;
+  decision: Decision;
+  ttftMs: number | null;
+}
+
+/** Hands a finished request to the recorder (if any); the outcome is all that is left to say. */
+function finish(deps: ChatRouteDeps, runtime: PolicyRuntime, id: string, body: ChatRequest, trace: Trace, outcome: Omit<RecordedOutcome, 'latency_ms' | 'ttft_ms' | 'cache'>): void {
+  if (!deps.recorder) return;
+  deps.recorder.record({
+    id, at: trace.at, done: Date.now(), policyHash: runtime.compiled.policy.hash, redaction: runtime.compiled.policy.recording.redaction,
+    body, features: trace.features, snapshot: runtime.snapshot, decision: trace.decision,
+    outcome: { ...outcome, latency_ms: round(performance.now() - trace.started), ttft_ms: trace.ttftMs, cache: 'none' },
+  });
+}
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+function usageOf(runtime: PolicyRuntime, model: string, usage: Usage | null | undefined): Pick<RecordedOutcome, 'usage' | 'cost_usd'> {
+  if (!usage) return { usage: null, cost_usd: null };
+  const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  return {
+    usage: { input: usage.prompt_tokens, cached_input: cached, output: usage.completion_tokens },
+    cost_usd: costUsd(runtime.models.get(model)!, { inputTokens: usage.prompt_tokens, cachedInputTokens: cached, outputTokens: usage.completion_tokens }),
+  };
+}
+
+function failed(err: unknown): Omit<RecordedOutcome, 'latency_ms' | 'ttft_ms' | 'cache'> {
+  const status = err instanceof GatewayError ? err.status : 500;
+  return { status, error: err instanceof GatewayError ? err.code : 'SY_INTERNAL', model: null, provider: null, attempts: 0, usage: null, cost_usd: null };
 }
 
 function decisionHeaders(runtime: PolicyRuntime, decision: Decision): Record<string, string> {
@@ -32,36 +70,56 @@ function usageCost(runtime: PolicyRuntime, model: string, usage: Usage | null | 
 /** Registers the chat completions endpoint. */
 export function registerChatCompletions(app: FastifyInstance, deps: ChatRouteDeps): void {
   app.post('/v1/chat/completions', async (request, reply) => {
+    const at = Date.now();
+    const started = performance.now();
     const body = parseChatRequest(request.body);
     const runtime = deps.runtime();
-    const decision = runtime.decider.decide(requestFeatures(body, request.headers, Date.now()), runtime.snapshot);
-    if (decision.status === 'no_route') {
-      throw new GatewayError('SY_MODEL_NOT_FOUND', `The model \`${body.model}\` is not offered by this gateway's policy; GET /v1/models lists the models it offers.`, { param: 'model' });
+    const features = requestFeatures(body, request.headers, at);
+    const decision = runtime.decider.decide(features, runtime.snapshot);
+    const trace: Trace = { at, started, features, decision, ttftMs: null };
+    try {
+      return await serve(deps, runtime, body, trace, reply);
+    } catch (err) {
+      finish(deps, runtime, request.id, body, trace, failed(err));
+      throw err;
     }
-    reply.headers(decisionHeaders(runtime, decision));
-    const controller = new AbortController();
-    // A client that goes away cancels the upstream call instead of paying for an unread answer.
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
-    });
-    // The route's rewrite goes in the field the client used: reasoning models take only
-    // max_completion_tokens.
-    const limitField = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
-    const upstreamRequest: ChatRequest = decision.maxTokens === null ? body : { ...body, [limitField]: decision.maxTokens };
-    if (body.stream === true) return streamChat(runtime, decision, upstreamRequest, reply, deps.transport, controller.signal);
-    const served = await failover(runtime, decision.candidates, upstreamRequest, (provider, target, req, where) =>
-      attemptComplete(deps.transport, provider, target, req, controller.signal, where));
-    reply.headers(servedHeaders(served));
-    const cost = usageCost(runtime, served.candidate.model, served.result.completion.usage);
-    if (cost !== null) reply.header('x-switchyard-cost-usd', cost);
-    reply.type('application/json');
-    return served.result.canonicalBody ?? JSON.stringify(served.result.completion);
   });
 }
 
-async function streamChat(runtime: PolicyRuntime, decision: Decision, body: ChatRequest, reply: FastifyReply, transport: Transport, signal: AbortSignal): Promise<FastifyReply> {
-  const served = await failover(runtime, decision.candidates, body, (provider, target, req, where) =>
-    attemptStream(transport, provider, target, req, signal, where));
+/** Dispatches a decided request and replies; throws a GatewayError when no candidate serves. */
+async function serve(deps: ChatRouteDeps, runtime: PolicyRuntime, body: ChatRequest, trace: Trace, reply: FastifyReply): Promise<unknown> {
+  const { decision } = trace;
+  if (decision.status === 'no_route') {
+    throw new GatewayError('SY_MODEL_NOT_FOUND', `The model \`${body.model}\` is not offered by this gateway's policy; GET /v1/models lists the models it offers.`, { param: 'model' });
+  }
+  reply.headers(decisionHeaders(runtime, decision));
+  const controller = new AbortController();
+  // A client that goes away cancels the upstream call instead of paying for an unread answer.
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  // The route's rewrite goes in the field the client used: reasoning models take only
+  // max_completion_tokens.
+  const limitField = body.max_completion_tokens !== undefined && body.max_completion_tokens !== null ? 'max_completion_tokens' : 'max_tokens';
+  const upstreamRequest: ChatRequest = decision.maxTokens === null ? body : { ...body, [limitField]: decision.maxTokens };
+  if (body.stream === true) return streamChat(deps, runtime, trace, upstreamRequest, reply, controller.signal);
+  const served = await failover(runtime, decision.candidates, upstreamRequest, (provider, target, req, where) =>
+    attemptComplete(deps.transport, provider, target, req, controller.signal, where));
+  reply.headers(servedHeaders(served));
+  const cost = usageCost(runtime, served.candidate.model, served.result.completion.usage);
+  if (cost !== null) reply.header('x-switchyard-cost-usd', cost);
+  reply.type('application/json');
+  finish(deps, runtime, reply.request.id, body, trace, {
+    status: 200, error: null, model: served.candidate.model, provider: served.candidate.provider, attempts: served.attempts,
+    ...usageOf(runtime, served.candidate.model, served.result.completion.usage),
+  });
+  return served.result.canonicalBody ?? JSON.stringify(served.result.completion);
+}
+
+async function streamChat(deps: ChatRouteDeps, runtime: PolicyRuntime, trace: Trace, body: ChatRequest, reply: FastifyReply, signal: AbortSignal): Promise<FastifyReply> {
+  const served = await failover(runtime, trace.decision.candidates, body, (provider, target, req, where) =>
+    attemptStream(deps.transport, provider, target, req, signal, where));
+  const servedBy = { model: served.candidate.model, provider: served.candidate.provider, attempts: served.attempts };
   const wantsUsage = body.stream_options?.include_usage === true;
   const { first, rest, decoder } = served.result;
   const raw = reply.raw;
@@ -89,10 +147,14 @@ async function streamChat(runtime: PolicyRuntime, decision: Decision, body: Chat
   };
   try {
     write(first);
+    trace.ttftMs = round(performance.now() - trace.started);
     for await (const chunks of rest) write(chunks);
   } catch (err) {
+    // The status line went out as 200; the record says how the stream really ended.
+    const usage = usageOf(runtime, served.candidate.model, decoder.usage);
     if (signal.aborted) {
       raw.destroy();
+      finish(deps, runtime, reply.request.id, body, trace, { status: 200, error: 'client_closed', ...servedBy, ...usage });
       return reply;
     }
     const cut = err instanceof StreamCut ? err : new StreamCut(String(err));
@@ -100,6 +162,7 @@ async function streamChat(runtime: PolicyRuntime, decision: Decision, body: Chat
     const error = new GatewayError('SY_STREAM_INTERRUPTED', `${cut.message}; the answer above is incomplete`);
     // No [DONE]: an error event is how the OpenAI SDKs learn a stream failed.
     raw.end(`data: ${JSON.stringify(error.toBody())}\n\n`);
+    finish(deps, runtime, reply.request.id, body, trace, { status: 200, error: error.code, ...servedBy, ...usage });
     return reply;
   }
   const usage = decoder.usage;
@@ -112,5 +175,6 @@ async function streamChat(runtime: PolicyRuntime, decision: Decision, body: Chat
   tail += 'data: [DONE]\n\n';
   if (cost !== null) raw.addTrailers({ 'x-switchyard-cost-usd': cost });
   raw.end(tail);
+  finish(deps, runtime, reply.request.id, body, trace, { status: 200, error: null, ...servedBy, ...usageOf(runtime, served.candidate.model, usage) });
   return reply;
 }

@@ -1,0 +1,144 @@
+/**
+ * Mapping between a served request and its traffic record, both ways: what the server writes
+ * (toRecord) and what dry-run replays (replayRequest). Pure; counting is passed in, so the
+ * writer can run it off the request's path.
+ */
+import { createHash } from 'node:crypto';
+import type { Decision, RequestFeatures } from '../../engine/src/decide.js';
+import { toolChars } from '../../engine/src/tool-tokens.js';
+import type { ChatRequest } from '../adapters/types.js';
+import {
+  RECORD_VERSION, type RecordedDecision, type RecordedMessage, type RecordedOutcome, type RecordedRequest, type Redaction,
+  type TrafficRecord,
+} from './types.js';
+import type { Snapshot } from '../../engine/src/decide.js';
+
+/** Counting the record needs beyond what the decision already holds. */
+export interface RecordCounting {
+  /** o200k_base tokens of one text. */
+  o200k(text: string): number;
+  /** cl100k_base prompt tokens of the messages and tools, with chat overhead. */
+  cl100kPrompt(messages: RequestFeatures['messages'], tools: readonly unknown[] | undefined): number;
+}
+
+/** Everything one request left behind, before it is turned into a record. */
+export interface ServedRequest {
+  id: string;
+  at: number;
+  done: number;
+  policyHash: string;
+  redaction: Redaction;
+  body: ChatRequest;
+  features: RequestFeatures;
+  snapshot: Snapshot;
+  decision: Decision;
+  outcome: RecordedOutcome;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Code points the core counts for estimates: roles, names, contents and tool definitions. */
+function promptChars(messages: RequestFeatures['messages'], tools: readonly unknown[] | undefined): number {
+  let chars = toolChars(tools);
+  for (const m of messages) chars += [...m.role].length + [...m.content].length + (m.name === undefined ? 0 : [...m.name].length);
+  return chars;
+}
+
+function recordMessages(messages: RequestFeatures['messages'], redaction: Redaction, counting: RecordCounting): RecordedMessage[] {
+  return messages.map((m) => {
+    const out: RecordedMessage = { role: m.role };
+    if (m.name !== undefined) out.name = m.name;
+    if (redaction === 'full') out.content = m.content;
+    else if (redaction === 'hashed') {
+      out.sha256 = sha256(m.content);
+      out.tokens = counting.o200k(m.content);
+    }
+    return out;
+  });
+}
+
+/** The decision as a record keeps it: enough to compare a replay with. */
+export function recordDecision(decision: Decision): RecordedDecision {
+  const first = decision.candidates.find((c) => c.excluded === null);
+  return {
+    status: decision.status,
+    route: decision.route,
+    strategy: decision.strategy,
+    tier: decision.tier,
+    candidates: decision.candidates.map((c) => [c.model, c.excluded]),
+    max_tokens: decision.maxTokens,
+    prompt_tokens: decision.promptTokens,
+    complexity: decision.complexity,
+    est_cost_usd: first ? first.estimatedCostUsd : null,
+  };
+}
+
+/** The request as a record keeps it, with the prompt redacted as asked. */
+export function recordRequest(served: Pick<ServedRequest, 'body' | 'features' | 'decision' | 'redaction'>, counting: RecordCounting): RecordedRequest {
+  const { body, features, decision, redaction } = served;
+  const tools = features.tools;
+  return {
+    model: features.model,
+    metadata: features.metadata ? { ...features.metadata } : null,
+    max_tokens: features.maxTokens,
+    stream: features.stream,
+    json_mode: features.jsonMode === true,
+    user: features.user ?? null,
+    session: features.session ?? null,
+    priority: features.priority ?? 'normal',
+    caller: { key: features.caller?.key ?? '', team: features.caller?.team ?? '', user: features.caller?.user ?? '' },
+    images: features.images ? { count: features.images.count, tiles: features.images.tiles, sizes_known: features.images.sizesKnown } : null,
+    tool_count: tools?.length ?? 0,
+    tools: redaction === 'full' && tools ? [...tools] : null,
+    messages: recordMessages(features.messages, redaction, counting),
+    prompt_sha256: sha256(JSON.stringify([body.model, body.messages, body.tools ?? null])),
+    counts: {
+      o200k: decision.promptTokens,
+      cl100k: counting.cl100kPrompt(features.messages, tools),
+      chars: promptChars(features.messages, tools),
+      features: decision.features,
+    },
+  };
+}
+
+/** One served request as its traffic record. */
+export function toRecord(served: ServedRequest, counting: RecordCounting): TrafficRecord {
+  return {
+    v: RECORD_VERSION,
+    id: served.id,
+    at: served.at,
+    done: served.done,
+    policy: served.policyHash,
+    redaction: served.redaction,
+    request: recordRequest(served, counting),
+    snapshot: served.snapshot,
+    decision: recordDecision(served.decision),
+    outcome: served.outcome,
+  };
+}
+
+/**
+ * The request decide saw, rebuilt from its record: the counts stand in for the text, so a
+ * replay needs no prompt; a full record also gives the text back, for another policy's own
+ * tokenizers.
+ */
+export function replayRequest(record: TrafficRecord): RequestFeatures {
+  const r = record.request;
+  return {
+    model: r.model,
+    metadata: r.metadata ?? undefined,
+    messages: r.messages.map((m) => ({ role: m.role, content: m.content ?? '', name: m.name })),
+    maxTokens: r.max_tokens,
+    stream: r.stream,
+    images: r.images ? { count: r.images.count, tiles: r.images.tiles, sizesKnown: r.images.sizes_known } : undefined,
+    // The counts include the tools' tokens; only their presence matters to a replay.
+    tools: r.tools ?? (r.tool_count > 0 ? new Array<unknown>(r.tool_count).fill({}) : undefined),
+    jsonMode: r.json_mode,
+    user: r.user ?? undefined,
+    session: r.session ?? undefined,
+    priority: r.priority,
+    caller: r.caller,
+    arrivedAt: record.at,
+    counts: { o200k: r.counts.o200k, cl100k: r.counts.cl100k, chars: r.counts.chars, features: r.counts.features },
+  };
+}

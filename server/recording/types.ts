@@ -1,0 +1,95 @@
+/**
+ * The traffic record: one JSON line per request, what decide saw, what it decided and how the
+ * request ended. The server writes them (server/recording), dry-run and diff read them
+ * (server/tools/dry-run). `v` is bumped on any incompatible change.
+ */
+import type { ComplexityFeatures } from '../../engine/src/features.js';
+import type { ExclusionReason, Snapshot } from '../../engine/src/decide.js';
+
+export const RECORD_VERSION = 1;
+
+/** How much of the prompt a record keeps: none of its text (default), hashes, or all of it. */
+export type Redaction = 'counts' | 'hashed' | 'full';
+
+export interface RecordedMessage {
+  role: string;
+  name?: string;
+  /** full: the message's text. */
+  content?: string;
+  /** hashed: sha256 of the text and its o200k_base tokens. */
+  sha256?: string;
+  tokens?: number;
+}
+
+export interface RecordedRequest {
+  model: string;
+  metadata: Record<string, string> | null;
+  max_tokens: number | null;
+  stream: boolean;
+  json_mode: boolean;
+  user: string | null;
+  session: string | null;
+  priority: string;
+  caller: { key: string; team: string; user: string };
+  images: { count: number; tiles: number; sizes_known: boolean } | null;
+  /** How many tool definitions the request carried; `tools` holds them in full mode only. */
+  tool_count: number;
+  tools: unknown[] | null;
+  messages: RecordedMessage[];
+  /** sha256 of the canonical prompt (model asked, messages, tools): the exact-cache key. */
+  prompt_sha256: string;
+  counts: {
+    /** o200k_base prompt tokens with chat overhead and tool tokens, images excluded. */
+    o200k: number;
+    /** null in records from sources that did not count it: a replay scales it from o200k. */
+    cl100k: number | null;
+    /** Code points of roles, names, contents and tool definitions. */
+    chars: number;
+    features: ComplexityFeatures;
+  };
+}
+
+export interface RecordedDecision {
+  status: 'ok' | 'no_route';
+  route: string | null;
+  strategy: string | null;
+  tier: 'realtime' | 'batch';
+  candidates: Array<[model: string, excluded: ExclusionReason | null]>;
+  max_tokens: number | null;
+  prompt_tokens: number;
+  complexity: number;
+  /** Estimated cost on the first eligible candidate; null when none is eligible. */
+  est_cost_usd: number | null;
+}
+
+export interface RecordedOutcome {
+  /** HTTP status the client got. */
+  status: number;
+  /** Switchyard error code when the request failed (or a stream was cut after it started). */
+  error: string | null;
+  model: string | null;
+  provider: string | null;
+  attempts: number;
+  usage: { input: number; cached_input: number; output: number } | null;
+  cost_usd: number | null;
+  latency_ms: number;
+  /** Time to the first streamed byte; null when not streamed. */
+  ttft_ms: number | null;
+  /** No cache serves yet: always "none". */
+  cache: 'none' | 'miss' | 'hit';
+}
+
+export interface TrafficRecord {
+  v: number;
+  id: string;
+  /** Arrival, epoch ms: what decide saw as the request's time. */
+  at: number;
+  /** Completion, epoch ms: a log is in this order. */
+  done: number;
+  policy: string;
+  redaction: Redaction;
+  request: RecordedRequest;
+  snapshot: Snapshot;
+  decision: RecordedDecision;
+  outcome: RecordedOutcome;
+}

@@ -1,0 +1,150 @@
+/**
+ * `switchyard dry-run`: replays recorded traffic, in time order, through a policy's own
+ * decide() and projects what it would have cost, next to what the traffic did cost.
+ */
+import { Decider, type Snapshot } from '../../../engine/src/decide.js';
+import type { CompiledPolicy } from '../../../engine/src/policy/lower.js';
+import { replayRequest } from '../../recording/record.js';
+import type { TrafficRecord } from '../../recording/types.js';
+import type { Breakdown, DryRunReport } from '../report/types.js';
+import { BudgetSimulator, scopeValue, type BudgetSpec } from './budgets.js';
+import { project, recordedChoice } from './project.js';
+import { readTraffic, type ReadStats } from './read.js';
+import { TimeSeries } from './time-series.js';
+
+export interface DryRunOptions {
+  compiled: CompiledPolicy;
+  policyFile: string;
+  files: readonly string[];
+  budgets?: readonly BudgetSpec[];
+  /** Simulate an exact cache with this time to live (ms); off when absent. */
+  exactCacheTtlMs?: number;
+  onProgress?: (stats: ReadStats) => void;
+}
+
+/** Requests and cost per key of one breakdown, recorded and projected. */
+class Tally {
+  readonly #rows = new Map<string, Breakdown>();
+
+  add(key: string, requests: number, recorded: number, projected: number): void {
+    let row = this.#rows.get(key);
+    if (!row) {
+      row = { key, requests: 0, recorded: 0, projected: 0 };
+      this.#rows.set(key, row);
+    }
+    row.requests += requests;
+    row.recorded += recorded;
+    row.projected += projected;
+  }
+
+  /** Dearest first (by the larger of the two costs), then by name. */
+  rows(): Breakdown[] {
+    return [...this.#rows.values()].sort((a, b) => Math.max(b.recorded, b.projected) - Math.max(a.recorded, a.projected) || (a.key < b.key ? -1 : 1));
+  }
+}
+
+const NONE = '(none)';
+
+/** The snapshot a replay decides with: the recorded one, with simulated budgets when asked. */
+function replaySnapshot(record: TrafficRecord, budgets: Snapshot['budgets'] | undefined): Snapshot {
+  return budgets === undefined ? record.snapshot : { ...record.snapshot, budgets: { ...record.snapshot.budgets, ...budgets } };
+}
+
+export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
+  const { compiled } = opts;
+  const decider = new Decider(compiled);
+  const models = new Map(compiled.policy.models.map((m) => [m.name, m]));
+  const simulator = opts.budgets && opts.budgets.length > 0 ? new BudgetSimulator(opts.budgets) : null;
+  const cache = opts.exactCacheTtlMs === undefined ? null : new Map<string, number>();
+  const stats: ReadStats = { records: 0, skipped: 0, firstSkipped: null, bytes: 0 };
+  const by = { route: new Tally(), model: new Tally(), provider: new Tally(), team: new Tally(), key: new Tally() };
+  const series = new TimeSeries(['recorded', 'projected']);
+  const report = {
+    recorded: 0, projected: 0, changed: 0, unchanged: 0, noRoute: 0, rejected: 0, downgraded: 0, alerts: 0,
+    batchRequests: 0, batchSaved: 0, cacheHits: 0, cacheSaved: 0, cl100kScaled: 0, outputEstimated: 0,
+  };
+  const rejectedBy = new Map<string, number>();
+  let from: number | null = null;
+  let to: number | null = null;
+  let n = 0;
+
+  for await (const record of readTraffic(opts.files, stats)) {
+    if (++n % 4096 === 0) opts.onProgress?.(stats);
+    from = from === null ? record.at : Math.min(from, record.at);
+    to = to === null ? record.done : Math.max(to, record.done);
+    const recorded = record.outcome.cost_usd ?? 0;
+    const request = replayRequest(record);
+    const view = simulator?.view(record);
+    const decision = decider.decide(request, replaySnapshot(record, view?.snapshot));
+    let p = project(decision, record, models, record.outcome.provider);
+    const rejectedByBudget = view?.exceeded.find((b) => b.action === 'reject');
+    if (view && !rejectedByBudget) {
+      // A decision that differs only because of what the budgets left is a downgrade.
+      const unbudgeted = decider.decide(request, record.snapshot);
+      if (unbudgeted.route !== decision.route || unbudgeted.candidates[0]?.model !== decision.candidates[0]?.model) report.downgraded++;
+    }
+    if (view && view.exceeded.some((b) => b.action === 'alert')) report.alerts++;
+    if (rejectedByBudget) {
+      report.rejected++;
+      rejectedBy.set(rejectedByBudget.name, (rejectedBy.get(rejectedByBudget.name) ?? 0) + 1);
+      p = { ...p, candidate: null, cost: 0, batchSaved: 0 };
+    } else if (cache && p.candidate) {
+      const key = `${record.request.prompt_sha256}\u0000${p.candidate.model}`;
+      const until = cache.get(key);
+      if (until !== undefined && until >= record.at) {
+        report.cacheHits++;
+        report.cacheSaved += p.cost;
+        p = { ...p, cost: 0, batchSaved: 0 };
+      } else {
+        cache.set(key, record.at + opts.exactCacheTtlMs!);
+      }
+    }
+    view?.charge(p.cost, p.candidate ? p.candidate.promptTokens + p.outputTokens : 0);
+
+    const newModel = p.candidate?.model ?? null;
+    if (decision.status !== 'ok' || newModel === null) report.noRoute++;
+    else if (newModel === recordedChoice(record) && decision.route === record.decision.route) report.unchanged++;
+    else report.changed++;
+    if (p.candidate && decision.tier === 'batch') {
+      report.batchRequests++;
+      report.batchSaved += p.batchSaved;
+    }
+    if (p.candidate && record.request.counts.cl100k === null && models.get(p.candidate.model)?.tokenizer === 'cl100k_base') report.cl100kScaled++;
+    if (p.candidate && p.outputEstimated) report.outputEstimated++;
+
+    report.recorded += recorded;
+    report.projected += p.cost;
+    // Each side under its own key: the recorded cost where it went, the projected where it would go.
+    by.route.add(record.decision.route ?? NONE, 1, recorded, 0);
+    by.route.add(decision.route ?? NONE, 0, 0, p.cost);
+    by.model.add(record.outcome.model ?? NONE, 1, recorded, 0);
+    by.model.add(newModel ?? NONE, 0, 0, p.cost);
+    by.provider.add(record.outcome.provider ?? NONE, 1, recorded, 0);
+    by.provider.add(p.candidate?.provider ?? NONE, 0, 0, p.cost);
+    by.team.add(scopeValue(record, 'team') || NONE, 1, recorded, p.cost);
+    by.key.add(scopeValue(record, 'key') || NONE, 1, recorded, p.cost);
+    series.add(record.at, [recorded, p.cost]);
+  }
+  opts.onProgress?.(stats);
+  const saved = report.recorded - report.projected;
+  const total = report.changed + report.unchanged + report.noRoute;
+  return {
+    kind: 'dry-run',
+    policy: { file: opts.policyFile, hash: compiled.policy.hash },
+    traffic: { files: [...opts.files], records: stats.records, skipped: stats.skipped, from, to },
+    cost: { recorded: report.recorded, projected: report.projected, saved, savedShare: report.recorded > 0 ? saved / report.recorded : 0 },
+    by: { route: by.route.rows(), model: by.model.rows(), provider: by.provider.rows(), team: by.team.rows(), key: by.key.rows() },
+    overTime: series.cumulative().map(([t, recorded, projected]) => ({ t: t!, recorded: recorded!, projected: projected! })),
+    decisions: { changed: report.changed, unchanged: report.unchanged, noRoute: report.noRoute },
+    budgets: {
+      rejected: report.rejected,
+      downgraded: report.downgraded,
+      alerts: report.alerts,
+      byBudget: (opts.budgets ?? []).map((b) => ({ budget: b.name, rejected: rejectedBy.get(b.name) ?? 0, spent: simulator?.spentUsd.get(b.name) ?? 0 })),
+    },
+    batch: { requests: report.batchRequests, share: total > 0 ? report.batchRequests / total : 0, savedUsd: report.batchSaved },
+    cache: cache ? { hits: report.cacheHits, savedUsd: report.cacheSaved } : null,
+    quality: null,
+    estimates: { cl100kScaled: report.cl100kScaled, outputEstimated: report.outputEstimated },
+  };
+}

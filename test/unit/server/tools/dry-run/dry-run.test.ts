@@ -1,0 +1,169 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Decider, type RequestFeatures } from '../../../../../engine/src/decide.js';
+import { costUsd } from '../../../../../engine/src/cost.js';
+import { compilePolicySource } from '../../../../../engine/src/policy/compile.js';
+import type { CompiledPolicy } from '../../../../../engine/src/policy/lower.js';
+import { coreCounting } from '../../../../../server/recording/recorder.js';
+import { toRecord } from '../../../../../server/recording/record.js';
+import type { TrafficRecord } from '../../../../../server/recording/types.js';
+import { parseBudget } from '../../../../../server/tools/dry-run/budgets.js';
+import { runDiff } from '../../../../../server/tools/dry-run/diff.js';
+import { runDryRun } from '../../../../../server/tools/dry-run/dry-run.js';
+
+const HEAD = `version: 1
+providers:
+  a: { kind: openai, base_url: "http://127.0.0.1:1/v1", api_key_env: A_KEY, batch_discount: 0.5 }
+  b: { kind: anthropic, base_url: "http://127.0.0.1:2", api_key_env: B_KEY }
+models:
+  big: { provider: a, upstream: gpt-4o, price: { input: 2, cached_input: 1, output: 8 }, context_window: 128000 }
+  small: { provider: a, upstream: gpt-4o-mini, price: { input: 0.1, output: 0.4 }, context_window: 128000 }
+  legacy: { provider: a, upstream: gpt-4, price: { input: 30, output: 60 }, context_window: 8192 }
+  claude: { provider: b, upstream: claude-x, price: { input: 3, output: 15 }, context_window: 200000 }
+`;
+const OLD = `${HEAD}routes:
+  - name: chat
+    match: { model: chat }
+    candidates: [big, small]
+  - name: code
+    match: { model: code }
+    candidates: [claude]
+`;
+
+function compile(source: string): CompiledPolicy {
+  const built = compilePolicySource(source, 'p.yaml');
+  if (!built.ok) throw new Error(built.errors.map((e) => e.format()).join('\n'));
+  return built.compiled;
+}
+
+/** Records of `requests` served under `policy`: the first eligible candidate answered with `output` tokens. */
+function traffic(policy: CompiledPolicy, requests: Array<{ features: RequestFeatures; output: number; cached?: number }>): string {
+  const decider = new Decider(policy);
+  const lines = requests.map(({ features, output, cached }, i): TrafficRecord => {
+    const decision = decider.decide(features);
+    const c = decision.candidates.find((x) => x.excluded === null)!;
+    const model = policy.policy.models.find((m) => m.name === c.model)!;
+    const usage = { input: c.promptTokens, cached_input: cached ?? 0, output };
+    return toRecord({
+      id: `r${i}`, at: features.arrivedAt!, done: features.arrivedAt! + 100, policyHash: policy.policy.hash, redaction: 'counts',
+      body: { model: features.model, messages: features.messages.map((m) => ({ role: m.role as 'user', content: m.content })) },
+      features, snapshot: {}, decision,
+      outcome: { status: 200, error: null, model: c.model, provider: c.provider, attempts: 1, usage, cost_usd: costUsd(model, { inputTokens: usage.input, cachedInputTokens: usage.cached_input, outputTokens: output }), latency_ms: 100, ttft_ms: null, cache: 'none' },
+    }, coreCounting);
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'sy-dry-')), 'traffic.jsonl');
+  writeFileSync(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  return file;
+}
+
+const T0 = Date.UTC(2026, 10, 20, 12);
+const ask = (model: string, content: string, i: number, metadata?: Record<string, string>): RequestFeatures => ({
+  model, maxTokens: null, stream: false, messages: [{ role: 'user', content }], arrivedAt: T0 + i * 60_000, metadata,
+});
+
+describe('runDryRun', () => {
+  const old = compile(OLD);
+  const requests = [
+    { features: ask('chat', 'What is the capital of Norway?', 0, { team: 'support' }), output: 20, cached: 4 },
+    { features: ask('chat', 'Summarise this: '.repeat(40), 1, { team: 'support' }), output: 200 },
+    { features: ask('code', 'Why does my loop never end?', 2, { team: 'eng' }), output: 500 },
+    { features: ask('chat', 'What is the capital of Norway?', 3, { team: 'support' }), output: 20 },
+  ];
+  const file = traffic(old, requests);
+
+  it('under the policy that served, changes nothing and projects what was recorded', async () => {
+    const report = await runDryRun({ compiled: old, policyFile: 'old.yaml', files: [file] });
+    expect(report.traffic.records).toBe(4);
+    expect(report.decisions).toEqual({ changed: 0, unchanged: 4, noRoute: 0 });
+    expect(report.cost.projected).toBeCloseTo(report.cost.recorded, 12);
+    expect(report.by.team.map((r) => r.key).sort()).toEqual(['eng', 'support']);
+  });
+
+  it('projects another policy with each model\'s own tokenizer and the recorded output; a new provider starts with a cold cache', async () => {
+    const cheaper = compile(OLD.replace('candidates: [big, small]', 'candidates: [small, big]').replace('candidates: [claude]', 'candidates: [legacy]'));
+    const report = await runDryRun({ compiled: cheaper, policyFile: 'new.yaml', files: [file] });
+    expect(report.decisions).toEqual({ changed: 4, unchanged: 0, noRoute: 0 });
+    const decider = new Decider(cheaper);
+    let expected = 0;
+    for (const r of requests) {
+      const c = decider.decide(r.features).candidates[0]!;
+      const model = cheaper.policy.models.find((m) => m.name === c.model)!;
+      // Same provider a for small: the recorded cache share is kept.
+      expected += costUsd(model, { inputTokens: c.promptTokens, cachedInputTokens: c.provider === 'a' && r.features.model === 'chat' ? r.cached ?? 0 : 0, outputTokens: r.output });
+    }
+    expect(report.cost.projected).toBeCloseTo(expected, 12);
+    expect(report.cost.saved).toBeCloseTo(report.cost.recorded - expected, 12);
+    expect(report.by.model.find((m) => m.key === 'legacy')).toMatchObject({ projected: expect.any(Number), recorded: 0 });
+  });
+
+  it('prices batch routes at the batch tier and counts their share', async () => {
+    const batch = compile(OLD.replace('  - name: code\n', '  - name: code\n    tier: batch\n').replace('candidates: [claude]', 'candidates: [big]'));
+    const report = await runDryRun({ compiled: batch, policyFile: 'b.yaml', files: [file] });
+    expect(report.batch.requests).toBe(1);
+    expect(report.batch.share).toBe(0.25);
+    expect(report.batch.savedUsd).toBeGreaterThan(0);
+  });
+
+  it('simulates budgets in time order: rejections, and downgrades through conditions on what is left', async () => {
+    const guarded = compile(`${HEAD}routes:
+  - name: low
+    match: { model: [chat, code] }
+    when: snapshot.budget.team.remaining_usd < $0.002
+    candidates: [small]
+  - name: chat
+    match: { model: chat }
+    candidates: [big, small]
+  - name: code
+    match: { model: code }
+    candidates: [claude]
+`);
+    const budgets = ['team:support=0.002usd/day', 'team:support=300tokens/day'].map((b) => parseBudget(b) as never);
+    const report = await runDryRun({ compiled: guarded, policyFile: 'g.yaml', files: [file], budgets });
+    // support: the first request leaves under $0.002, so the second is downgraded to small; the
+    // two spend more than 300 tokens, so the fourth finds the token budget spent.
+    expect(report.budgets.downgraded).toBe(1);
+    expect(report.budgets.rejected).toBe(1);
+    expect(report.budgets.byBudget.map((b) => [b.budget, b.rejected])).toEqual([['team:support=0.002usd/day', 0], ['team:support=300tokens/day', 1]]);
+    // The engineering team has no budget: its request is neither.
+    expect(report.by.team.find((t) => t.key === 'eng')!.projected).toBeGreaterThan(0);
+  });
+
+  it('simulates an exact cache: a repeated prompt within the TTL costs nothing', async () => {
+    const hit = await runDryRun({ compiled: old, policyFile: 'old.yaml', files: [file], exactCacheTtlMs: 10 * 60_000 });
+    expect(hit.cache).toMatchObject({ hits: 1 });
+    expect(hit.cache!.savedUsd).toBeGreaterThan(0);
+    const miss = await runDryRun({ compiled: old, policyFile: 'old.yaml', files: [file], exactCacheTtlMs: 60_000 });
+    expect(miss.cache).toMatchObject({ hits: 0 });
+  });
+
+  it('merges several logs in time order and skips lines that are not records, saying where', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'sy-dry-'));
+    const all = (await import('node:fs')).readFileSync(file, 'utf8').trim().split('\n');
+    writeFileSync(join(d, 'a.jsonl'), `${all[0]}\n${all[2]}\nnot json\n`);
+    writeFileSync(join(d, 'b.jsonl'), `${all[1]}\n{"v":9}\n${all[3]}\n`);
+    const report = await runDryRun({ compiled: old, policyFile: 'old.yaml', files: [join(d, 'a.jsonl'), join(d, 'b.jsonl')] });
+    expect(report.traffic).toMatchObject({ records: 4, skipped: 2, from: T0, to: T0 + 3 * 60_000 + 100 });
+    expect(report.overTime.at(-1)).toMatchObject({ recorded: expect.any(Number) });
+    expect(report.overTime.at(-1)!.recorded).toBeCloseTo(report.cost.recorded, 12);
+  });
+});
+
+describe('runDiff', () => {
+  it('counts changed decisions by the old route, with examples and the cost delta', async () => {
+    const old = compile(OLD);
+    const file = traffic(old, [
+      { features: ask('chat', 'hi', 0), output: 10 },
+      { features: ask('code', 'fix it', 1), output: 10 },
+      { features: ask('code', 'fix that', 2), output: 10 },
+    ]);
+    const next = compile(OLD.replace('candidates: [claude]', 'candidates: [small]'));
+    const report = await runDiff({ old: { compiled: old, file: 'old.yaml' }, new: { compiled: next, file: 'new.yaml' }, files: [file] });
+    expect([report.changed, report.total]).toEqual([2, 3]);
+    expect(report.byRoute.map((r) => [r.route, r.requests, r.changed])).toEqual([['code', 2, 2], ['chat', 1, 0]]);
+    expect(report.examples.map((e) => [e.oldModel, e.newModel])).toEqual([['claude', 'small'], ['claude', 'small']]);
+    expect(report.cost.delta).toBeLessThan(0);
+    expect(report.cost.delta).toBeCloseTo(report.cost.new - report.cost.old, 12);
+  });
+});
