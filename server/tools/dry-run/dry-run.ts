@@ -37,9 +37,9 @@ class Tally {
     row.projected += projected;
   }
 
-  /** Dearest first (by the larger of the two costs), then by name. */
+  /** Dearest first (by the larger of the two costs), then by name; rows with nothing in them left out. */
   rows(): Breakdown[] {
-    return [...this.#rows.values()].sort((a, b) => Math.max(b.recorded, b.projected) - Math.max(a.recorded, a.projected) || (a.key < b.key ? -1 : 1));
+    return [...this.#rows.values()].filter((r) => r.requests > 0 || r.recorded > 0 || r.projected > 0).sort((a, b) => Math.max(b.recorded, b.projected) - Math.max(a.recorded, a.projected) || (a.key < b.key ? -1 : 1));
   }
 }
 
@@ -101,10 +101,12 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
     }
     view?.charge(p.cost, p.candidate ? p.candidate.promptTokens + p.outputTokens : 0);
 
-    const newModel = p.candidate?.model ?? null;
-    if (decision.status !== 'ok' || newModel === null) report.noRoute++;
-    else if (newModel === recordedChoice(record) && decision.route === record.decision.route) report.unchanged++;
+    // Whether the decision changed is the policy's doing, budgets aside.
+    const chosen = decision.candidates.find((c) => c.excluded === null)?.model ?? null;
+    if (decision.status !== 'ok' || chosen === null) report.noRoute++;
+    else if (chosen === recordedChoice(record) && decision.route === record.decision.route) report.unchanged++;
     else report.changed++;
+    const newModel = p.candidate?.model ?? null;
     if (p.candidate && decision.tier === 'batch') {
       report.batchRequests++;
       report.batchSaved += p.batchSaved;

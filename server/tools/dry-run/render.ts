@@ -25,7 +25,7 @@ export function renderDryRun(r: DryRunReport): string[] {
       [r.cost.saved >= 0 ? 'saved' : 'extra', `${formatUsd(Math.abs(r.cost.saved))} (${pct(Math.abs(r.cost.savedShare))})`],
     ], [1]),
     '',
-    `decisions: ${r.decisions.changed} changed, ${r.decisions.unchanged} unchanged, ${r.decisions.noRoute} with no route or no eligible candidate`,
+    `decisions: ${r.decisions.changed} changed, ${r.decisions.unchanged} unchanged, ${r.decisions.noRoute} with no route or no eligible candidate (budgets aside)`,
   ];
   if (r.budgets.byBudget.length > 0) {
     out.push(`budgets: ${r.budgets.rejected} rejected, ${r.budgets.downgraded} downgraded, ${r.budgets.alerts} over an alert-only budget`);
