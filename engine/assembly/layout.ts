@@ -78,6 +78,8 @@ export const FLAG_MAX_TOKENS_SET: u32 = 16;
 export const FLAG_PRECOUNTED: u32 = 32;
 /** With FLAG_PRECOUNTED: pre_cl100k is scaled from o200k, so cl100k counts are estimates. */
 export const FLAG_CL100K_ESTIMATED: u32 = 64;
+/** An embeddings request (POST /v1/embeddings): only embedding models may serve it. */
+export const FLAG_EMBEDDING: u32 = 128;
 
 // SEGMENT: one piece of a chat prompt in the text buffer, 12 bytes.
 //   offset u32 | length u32 | kind u32
@@ -190,6 +192,8 @@ export const SPLIT_SESSION: u32 = 2;
 export const CAP_TOOLS: u32 = 1;
 export const CAP_VISION: u32 = 2;
 export const CAP_JSON_MODE: u32 = 4;
+/** The model is an embedding model (`type: embedding`): it serves embeddings, not chat. */
+export const CAP_EMBEDDING: u32 = 8;
 
 // DEC_STATUS values
 export const STATUS_OK: u32 = 0;
@@ -213,6 +217,8 @@ export const EXCLUDED_QUALITY: u32 = 9;
 export const EXCLUDED_OVER_COST_CAP: u32 = 10;
 /** The model's latency EWMA in the snapshot is above the route's require.max_latency_ms. */
 export const EXCLUDED_OVER_LATENCY: u32 = 11;
+/** A chat request met an embedding model, or an embeddings request a chat model. */
+export const EXCLUDED_WRONG_TYPE: u32 = 12;
 
 // Tokenizer ids, in the program's model table
 export const TOKENIZER_O200K: u32 = 0;

@@ -43,6 +43,7 @@ export const FLAG_JSON_MODE = 8;
 export const FLAG_MAX_TOKENS_SET = 16;
 export const FLAG_PRECOUNTED = 32;
 export const FLAG_CL100K_ESTIMATED = 64;
+export const FLAG_EMBEDDING = 128;
 
 export const SEG_OFFSET = 0;
 export const SEG_LENGTH = 4;
@@ -119,6 +120,7 @@ export const SPLIT_SESSION = 2;
 export const CAP_TOOLS = 1;
 export const CAP_VISION = 2;
 export const CAP_JSON_MODE = 4;
+export const CAP_EMBEDDING = 8;
 
 export const STATUS_OK = 0;
 export const STATUS_NO_ROUTE = 1;
@@ -136,6 +138,7 @@ export const EXCLUDED_CAPABILITY_REQUIRED = 8;
 export const EXCLUDED_QUALITY = 9;
 export const EXCLUDED_OVER_COST_CAP = 10;
 export const EXCLUDED_OVER_LATENCY = 11;
+export const EXCLUDED_WRONG_TYPE = 12;
 
 export const TOKENIZER_O200K = 0;
 export const TOKENIZER_CL100K = 1;

@@ -38,7 +38,7 @@ function deciderFor(tokenizer: TokenizerKind, charsPerToken: number): Decider {
       providers: [{ name: 'p', kind: 'openai', baseUrl: 'http://127.0.0.1', baseUrlEnv: null, apiKeyEnv: 'UNUSED', batchDiscount: 0, loc }],
       models: [{
         name: 'm', provider: 'p', upstream: 'm', inputPerMTok: 0, outputPerMTok: 0, cachedInputPerMTok: 0, batchDiscount: 0,
-        contextWindow: 0xffffffff, maxOutputTokens: 0xffffffff, capabilities: ['tools', 'vision', 'json_mode'], quality: 3,
+        contextWindow: 0xffffffff, maxOutputTokens: 0xffffffff, capabilities: ['tools', 'vision', 'json_mode'], type: 'chat', quality: 3,
         tokenizer, charsPerToken, imageBaseTokens: 85, imageTileTokens: 170, loc,
       }],
       routes: [],

@@ -35,6 +35,8 @@ export interface RequestFeatures {
   images?: { count: number; tiles: number; sizesKnown: boolean } | undefined;
   /** OpenAI tool definitions of the request. */
   tools?: readonly unknown[] | undefined;
+  /** `embedding` for POST /v1/embeddings (the input texts are the messages); chat by default. */
+  kind?: 'chat' | 'embedding' | undefined;
   /** JSON mode or a JSON schema response format was asked for. */
   jsonMode?: boolean | undefined;
   /** The body's `user`. */
@@ -107,7 +109,7 @@ export interface Snapshot {
 export type ExclusionReason =
   | 'unavailable' | 'circuit_open' | 'context_window' | 'max_output'
   | 'no_tools' | 'no_vision' | 'no_json_mode'
-  | 'quality_below_min' | 'over_cost_cap' | 'over_latency_target' | 'capability_required';
+  | 'quality_below_min' | 'over_cost_cap' | 'over_latency_target' | 'capability_required' | 'wrong_type';
 
 export type { Strategy };
 
@@ -188,6 +190,7 @@ const EXCLUSIONS: ReadonlyArray<ExclusionReason | null> = (() => {
   out[abi.EXCLUDED_QUALITY] = 'quality_below_min';
   out[abi.EXCLUDED_OVER_COST_CAP] = 'over_cost_cap';
   out[abi.EXCLUDED_OVER_LATENCY] = 'over_latency_target';
+  out[abi.EXCLUDED_WRONG_TYPE] = 'wrong_type';
   return out;
 })();
 
@@ -355,6 +358,7 @@ export class Decider {
     if (request.tools && request.tools.length > 0) flags |= abi.FLAG_TOOLS;
     if (request.images && request.images.count > 0) flags |= abi.FLAG_IMAGES;
     if (request.jsonMode) flags |= abi.FLAG_JSON_MODE;
+    if (request.kind === 'embedding') flags |= abi.FLAG_EMBEDDING;
     if (counts) {
       flags |= abi.FLAG_PRECOUNTED;
       if (counts.cl100k === null) flags |= abi.FLAG_CL100K_ESTIMATED;

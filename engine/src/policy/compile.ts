@@ -99,7 +99,9 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: Condition
       batchDiscount: m.price.batch_discount ?? provider.batch_discount ?? 0,
       contextWindow: m.context_window,
       maxOutputTokens: m.max_output_tokens ?? m.context_window,
-      capabilities: [...(m.capabilities ?? DEFAULT_CAPABILITIES)],
+      type: m.type ?? 'chat',
+      // An embedding model does none of chat's extras.
+      capabilities: [...(m.capabilities ?? (m.type === 'embedding' ? [] : DEFAULT_CAPABILITIES))],
       quality: m.quality ?? DEFAULT_QUALITY,
       tokenizer: m.tokenizer ?? defaultTokenizer(provider.kind, upstream),
       charsPerToken: m.chars_per_token ?? CHARS_PER_TOKEN[provider.kind],

@@ -82,7 +82,7 @@ export function lowerPolicy(policy: Policy, weights: readonly number[] = []): Co
     view.setUint32(at + abi.PM_TOKENIZER, TOKENIZER_IDS[model.tokenizer], true);
     view.setUint32(at + abi.PM_IMAGE_BASE, model.imageBaseTokens, true);
     view.setUint32(at + abi.PM_IMAGE_TILE, model.imageTileTokens, true);
-    view.setUint32(at + abi.PM_CAPABILITIES, capabilityBits(model.capabilities), true);
+    view.setUint32(at + abi.PM_CAPABILITIES, capabilityBits(model.capabilities) | (model.type === 'embedding' ? abi.CAP_EMBEDDING : 0), true);
     view.setUint32(at + abi.PM_MAX_OUTPUT, model.maxOutputTokens, true);
     view.setUint32(at + abi.PM_QUALITY, model.quality, true);
     view.setFloat64(at + abi.PM_INPUT_PRICE, model.inputPerMTok, true);

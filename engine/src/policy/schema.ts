@@ -32,6 +32,7 @@ export interface RawModel {
   max_output_tokens?: number;
   capabilities?: Array<'tools' | 'vision' | 'json_mode'>;
   quality?: number;
+  type?: 'chat' | 'embedding';
 }
 
 /** A route exactly as written in a schema-valid policy. */

@@ -50,6 +50,8 @@ export interface ModelSpec {
   /** Most output tokens one response may have. */
   maxOutputTokens: number;
   capabilities: Capability[];
+  /** What the model serves: chat completions, or embeddings. */
+  type: 'chat' | 'embedding';
   /** Quality tier, 1 (weakest) to 5 (best). */
   quality: number;
   tokenizer: TokenizerKind;

@@ -11,7 +11,7 @@ const loc = { file: 'p.yaml', line: 1, col: 1 };
 function model(name: string, provider: string, input: number, output: number, tokenizer: TokenizerKind, contextWindow = 1_000_000): ModelSpec {
   return {
     name, provider, upstream: `${name}-1`, inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: input / 10,
-    batchDiscount: 0.5, contextWindow, maxOutputTokens: contextWindow, capabilities: ['tools', 'vision', 'json_mode'], quality: 3,
+    batchDiscount: 0.5, contextWindow, maxOutputTokens: contextWindow, capabilities: ['tools', 'vision', 'json_mode'], type: 'chat', quality: 3,
     tokenizer, charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc,
   };
 }
@@ -443,5 +443,25 @@ routes:
       const estimate = o * cl100kPerO200k(share);
       expect(Math.abs(estimate / count(text, 'cl100k_base') - 1)).toBeLessThan(0.1);
     }
+  });
+});
+
+describe('decide: request kinds', () => {
+  const d = fromYaml(`${CATALOGUE}  embed:
+    provider: a
+    upstream: text-embedding-3-small
+    type: embedding
+    price: { input: 0.02, output: 0 }
+    context_window: 8191
+routes:
+  - name: mixed
+    match: { model: mixed }
+    candidates: [embed, nano]
+`);
+  it('gives embeddings requests only embedding models, and chat requests only chat models', () => {
+    const ask = (kind: 'chat' | 'embedding'): Array<[string, string | null]> => d.decide({ model: 'mixed', kind, maxTokens: null, stream: false, messages: [{ role: 'user', content: 'hello' }] })
+      .candidates.map((c) => [c.model, c.excluded]);
+    expect(ask('embedding')).toEqual([['embed', null], ['nano', 'wrong_type']]);
+    expect(ask('chat')).toEqual([['embed', 'wrong_type'], ['nano', null]]);
   });
 });

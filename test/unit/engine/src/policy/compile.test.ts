@@ -66,8 +66,8 @@ describe('checkPolicySource', () => {
         { name: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com', baseUrlEnv: null, apiKeyEnv: 'ANTHROPIC_API_KEY', batchDiscount: 0, loc: at(9, 3) },
       ],
       models: [
-        { name: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini', inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.15, batchDiscount: 0, contextWindow: 128000, maxOutputTokens: 128000, capabilities: ['tools', 'vision', 'json_mode'], quality: 3, tokenizer: 'o200k_base', charsPerToken: 4, imageBaseTokens: 85, imageTileTokens: 170, loc: at(14, 3) },
-        { name: 'claude-haiku', provider: 'anthropic', upstream: 'claude-3-5-haiku-latest', inputPerMTok: 0.8, outputPerMTok: 4, cachedInputPerMTok: 0.8, batchDiscount: 0, contextWindow: 200000, maxOutputTokens: 200000, capabilities: ['tools', 'vision', 'json_mode'], quality: 3, tokenizer: 'estimate', charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc: at(18, 3) },
+        { name: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini', inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.15, batchDiscount: 0, contextWindow: 128000, maxOutputTokens: 128000, capabilities: ['tools', 'vision', 'json_mode'], type: 'chat', quality: 3, tokenizer: 'o200k_base', charsPerToken: 4, imageBaseTokens: 85, imageTileTokens: 170, loc: at(14, 3) },
+        { name: 'claude-haiku', provider: 'anthropic', upstream: 'claude-3-5-haiku-latest', inputPerMTok: 0.8, outputPerMTok: 4, cachedInputPerMTok: 0.8, batchDiscount: 0, contextWindow: 200000, maxOutputTokens: 200000, capabilities: ['tools', 'vision', 'json_mode'], type: 'chat', quality: 3, tokenizer: 'estimate', charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc: at(18, 3) },
       ],
       routes: [
         {
