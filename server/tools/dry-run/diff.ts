@@ -40,7 +40,12 @@ export async function runDiff(opts: DiffOptions): Promise<DiffReport> {
     from = from === null ? record.at : Math.min(from, record.at);
     to = to === null ? record.done : Math.max(to, record.done);
     const request = replayRequest(record);
-    const [a, b] = sides.map(({ decider, models }) => project(decider.decide(request, record.snapshot), record, models, record.outcome.provider));
+    // A failed request is projected at no cost under both policies, as in dry-run.
+    const failed = record.outcome.status >= 400;
+    const [a, b] = sides.map(({ decider, models }) => {
+      const p = project(decider.decide(request, record.snapshot), record, models, record.outcome.provider);
+      return failed ? { ...p, cost: 0 } : p;
+    });
     const differs = a!.route !== b!.route || (a!.candidate?.model ?? null) !== (b!.candidate?.model ?? null);
     total++;
     oldCost += a!.cost;

@@ -61,7 +61,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
   const series = new TimeSeries(['recorded', 'projected']);
   const report = {
     recorded: 0, projected: 0, changed: 0, unchanged: 0, noRoute: 0, rejected: 0, downgraded: 0, alerts: 0,
-    batchRequests: 0, batchSaved: 0, cacheHits: 0, cacheSaved: 0, cl100kScaled: 0, outputEstimated: 0,
+    batchRequests: 0, batchSaved: 0, cacheHits: 0, cacheSaved: 0, cl100kScaled: 0, outputEstimated: 0, failed: 0,
   };
   const rejectedBy = new Map<string, number>();
   let from: number | null = null;
@@ -77,6 +77,12 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
     const view = simulator?.view(record);
     const decision = decider.decide(request, replaySnapshot(record, view?.snapshot));
     let p = project(decision, record, models, record.outcome.provider);
+    // A request that failed cost nothing and says nothing about what an answer would have cost;
+    // projecting one for it would charge the policy for traffic no policy served.
+    if (record.outcome.status >= 400) {
+      report.failed++;
+      p = { ...p, cost: 0, batchSaved: 0 };
+    }
     const rejectedByBudget = view?.exceeded.find((b) => b.action === 'reject');
     if (view && !rejectedByBudget) {
       // A decision that differs only because of what the budgets left is a downgrade.
@@ -112,7 +118,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
       report.batchSaved += p.batchSaved;
     }
     if (p.candidate && record.request.counts.cl100k === null && models.get(p.candidate.model)?.tokenizer === 'cl100k_base') report.cl100kScaled++;
-    if (p.candidate && p.outputEstimated) report.outputEstimated++;
+    if (p.candidate && p.outputEstimated && record.outcome.status < 400) report.outputEstimated++;
 
     report.recorded += recorded;
     report.projected += p.cost;
@@ -133,7 +139,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
   return {
     kind: 'dry-run',
     policy: { file: opts.policyFile, hash: compiled.policy.hash },
-    traffic: { files: [...opts.files], records: stats.records, skipped: stats.skipped, from, to },
+    traffic: { files: [...opts.files], records: stats.records, skipped: stats.skipped, failed: report.failed, from, to },
     cost: { recorded: report.recorded, projected: report.projected, saved, savedShare: report.recorded > 0 ? saved / report.recorded : 0 },
     by: { route: by.route.rows(), model: by.model.rows(), provider: by.provider.rows(), team: by.team.rows(), key: by.key.rows() },
     overTime: series.cumulative().map(([t, recorded, projected]) => ({ t: t!, recorded: recorded!, projected: projected! })),

@@ -37,6 +37,7 @@ export function renderDryRun(r: DryRunReport): string[] {
     out.push(`estimates: ${r.estimates.cl100kScaled} cl100k counts scaled from o200k, ${r.estimates.outputEstimated} output counts taken from the route (no usage recorded)`);
   }
   if (r.traffic.skipped > 0) out.push(`skipped ${plural(r.traffic.skipped, 'line')} that were not traffic records`);
+  if (r.traffic.failed) out.push(`${plural(r.traffic.failed, 'record')} of failed requests projected at no cost, as recorded`);
   out.push(
     ...breakdown('route', r.by.route),
     ...breakdown('model', r.by.model),
@@ -53,7 +54,7 @@ export function renderDiff(r: DiffReport): string[] {
     `diff ${r.old.file} (sha256 ${r.old.hash.slice(0, 12)}) -> ${r.new.file} (sha256 ${r.new.hash.slice(0, 12)}) on ${plural(r.traffic.records, 'record')}`,
     '',
     `decisions changed: ${r.changed} of ${r.total} (${pct(share)})`,
-    `cost: ${formatUsd(r.cost.old)} -> ${formatUsd(r.cost.new)} USD (${r.cost.delta <= 0 ? 'saves' : 'costs'} ${formatUsd(Math.abs(r.cost.delta))})`,
+    `projected cost: ${formatUsd(r.cost.old)} -> ${formatUsd(r.cost.new)} USD (${r.cost.delta <= 0 ? 'saves' : 'costs'} ${formatUsd(Math.abs(r.cost.delta))}; both policies projected the same way)`,
     '',
     ...table(['route (old policy)', 'requests', 'changed', 'old $', 'new $'],
       r.byRoute.map((row) => [row.route, String(row.requests), String(row.changed), formatUsd(row.oldCost), formatUsd(row.newCost)]), [1, 2, 3, 4]),

@@ -22,6 +22,8 @@ export interface TrafficSource {
   files: string[];
   records: number;
   skipped: number;
+  /** Records of requests that failed (status 400 or above): projected at no cost. Dry-run only. */
+  failed?: number;
   from: number | null;
   to: number | null;
 }
