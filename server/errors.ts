@@ -42,6 +42,8 @@ export class GatewayError extends Error {
   readonly param: string | null;
   /** Seconds the client should wait, sent as Retry-After when known. */
   readonly retryAfterS: number | null;
+  /** Upstream calls made before this error, when it came from dispatching (for the traffic record). */
+  attempts: number | null = null;
 
   constructor(readonly code: GatewayErrorCode, message: string, opts: { param?: string | null; retryAfterS?: number | null; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });

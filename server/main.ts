@@ -8,6 +8,7 @@ import { watchPolicy } from './policy-reload.js';
 import { resolve } from 'node:path';
 import { TrafficRecorder } from './recording/recorder.js';
 import { TrafficWriter } from './recording/writer.js';
+import { createTransport, DEFAULT_TIMEOUTS } from './transport/pool.js';
 
 export const SERVE_HELP = `usage: switchyard serve [--policy FILE] [--port N] [--host ADDR] [--no-watch] [--record FILE]
 
@@ -64,7 +65,9 @@ export async function runServe(argv: string[]): Promise<number> {
   const recorder = recordPath === null
     ? undefined
     : new TrafficRecorder(new TrafficWriter({ path: resolve(recordPath), maxBytes: recording.maxBytes, keep: recording.keep }));
-  const gateway = buildApp({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' }, recorder });
+  // The connect limit is the transport's own, so it is read once, at start.
+  const transport = createTransport({ ...DEFAULT_TIMEOUTS, connectMs: result.compiled.policy.resilience.timeouts.connectMs });
+  const gateway = buildApp({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' }, recorder, transport });
   const log = gateway.app.log;
   if (recorder) log.info(`recording traffic to ${recorder.writer.path} (redaction: ${recording.redaction})`);
   const warnUncredentialed = (served: PolicyRuntime): void => {
@@ -80,6 +83,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const watcher = watchPolicy({
     file: policyFile,
     env: process.env,
+    state: runtime.state,
     activeHash: runtime.compiled.policy.hash,
     watch: values['no-watch'] !== true,
     signal: stopWatching.signal,
@@ -111,7 +115,7 @@ export async function runServe(argv: string[]): Promise<number> {
       log.info('shutting down: finishing requests in flight');
       stopWatching.abort();
       process.off('SIGHUP', onHangup);
-      gateway.app.close().then(resolve, resolve);
+      gateway.app.close().then(() => transport.close()).then(resolve, resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -10,7 +10,7 @@ import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PolicyError } from '../engine/src/errors.js';
 import { compilePolicySource } from '../engine/src/policy/compile.js';
-import { createRuntime, type PolicyRuntime } from './policy-runtime.js';
+import { createRuntime, type PolicyRuntime, type ResilienceState } from './policy-runtime.js';
 
 /** What asked for a reload: a change seen on disk, or a signal. */
 export type ReloadTrigger = 'file change' | 'SIGHUP';
@@ -40,6 +40,8 @@ export interface WatchPolicyOptions {
   file: string;
   /** Where provider keys and base URLs are read, as at startup. */
   env: NodeJS.ProcessEnv;
+  /** What the serving runtime learnt about providers; new runtimes keep it. */
+  state?: ResilienceState;
   /** Hash of the policy serving now: a reload to the same content is skipped. */
   activeHash: string;
   onLoad(loaded: PolicyLoaded): void;
@@ -88,7 +90,7 @@ export function watchPolicy(opts: WatchPolicyOptions): PolicyWatcher {
     if (!result.ok) return refuse(trigger, result.errors, result.warnings);
     let runtime: PolicyRuntime;
     try {
-      runtime = createRuntime(result.compiled, env);
+      runtime = createRuntime(result.compiled, env, opts.state);
     } catch (e) {
       // The core refusing a program the compiler accepted is a bug, but it must not stop the
       // server: the policy serving keeps serving.

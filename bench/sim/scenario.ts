@@ -21,6 +21,10 @@ export interface SimFault {
    * stream with no more chunks than that is sent whole. A JSON answer is cut half-way through.
    */
   cutAfterChunks?: number;
+  /** Apply this fault to the next N requests for the model only, then answer normally (a burst). */
+  times?: number;
+  /** Apply this fault to this share of requests (0..1), chosen at random; the rest answer normally. */
+  rate?: number;
 }
 
 /** The resolved behaviour of one request; `status` 0, `retryAfterS` -1 and `cutAfterChunks` -1 mean "none". */
@@ -63,6 +67,7 @@ export function resolveScenario(plain: Scenario, fault: SimFault | undefined, he
   if (fault === undefined && hStatus === undefined && hRetry === undefined && hHang === undefined
     && hReset === undefined && hLatency === undefined && hCut === undefined) return plain;
 
+  if (fault !== undefined && !faultApplies(fault)) return resolveScenario(plain, undefined, headers);
   const f = fault ?? {};
   return {
     status: intHeader(hStatus, 100, 599) ?? validStatus(f.status) ?? 0,
@@ -73,6 +78,15 @@ export function resolveScenario(plain: Scenario, fault: SimFault | undefined, he
     latencyMs: intHeader(hLatency, 0) ?? nonNegative(f.latencyMs) ?? plain.latencyMs,
     cutAfterChunks: intHeader(hCut, 0) ?? nonNegative(f.cutAfterChunks) ?? -1,
   };
+}
+
+/** Whether a burst or a random fault applies to this request; counts the burst down. */
+function faultApplies(fault: SimFault): boolean {
+  if (fault.rate !== undefined && Math.random() >= fault.rate) return false;
+  if (fault.times === undefined) return true;
+  if (fault.times <= 0) return false;
+  fault.times--;
+  return true;
 }
 
 function intHeader(value: string | string[] | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

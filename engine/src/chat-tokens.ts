@@ -4,7 +4,7 @@
  * can never disagree.
  */
 import { Decider } from './decide.js';
-import { CHARS_PER_TOKEN, defaultTokenizer } from './policy/defaults.js';
+import { CHARS_PER_TOKEN, DEFAULT_RESILIENCE, defaultTokenizer } from './policy/defaults.js';
 import { lowerPolicy } from './policy/lower.js';
 import { withDirectRoutes } from './policy/compile.js';
 import { ExprCompiler } from './policy/expr/index.js';
@@ -47,6 +47,7 @@ function deciderFor(tokenizer: TokenizerKind, charsPerToken: number): Decider {
       defaultRetries: 0,
       conditions: new ExprCompiler({ models: [], providers: [] }).finish(),
       recording: { path: null, redaction: 'counts', maxBytes: 0, keep: 0 },
+      resilience: DEFAULT_RESILIENCE,
     };
     // The direct route of model `m` answers `m`, which is what countChatTokens asks for.
     decider = new Decider(lowerPolicy(withDirectRoutes(policy)));

@@ -36,7 +36,7 @@ async function send(transport: Transport, provider: ResolvedProvider, target: Up
   const upstreamRequest = provider.adapter.toRequest(request, target);
   let response: Dispatcher.ResponseData;
   try {
-    response = await transport.send(upstreamRequest, signal);
+    response = await transport.send(upstreamRequest, signal, provider.timeouts);
   } catch (err) {
     if (signal.aborted) throw err;
     throw failureFromTransport(err, where);
@@ -48,8 +48,11 @@ async function send(transport: Transport, provider: ResolvedProvider, target: Up
     } catch {
       // The status already says it failed; a body that will not read adds nothing.
     }
-    const retryAfter = response.headers['retry-after'];
-    throw failureFromStatus(response.statusCode, provider.adapter.fromError(response.statusCode, parseMaybeJson(text)), where, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    const header = (name: string): string | undefined => {
+      const v = response.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    throw failureFromStatus(response.statusCode, provider.adapter.fromError(response.statusCode, parseMaybeJson(text)), where, header('retry-after'), header('x-should-retry'));
   }
   return response;
 }

@@ -1,67 +1,150 @@
 /**
- * Failover across the decision's candidates, in order: the next one is tried only when the
- * previous attempt failed before anything reached the client. Every attempt's error is kept;
- * when all fail, the client gets the last one with the whole list in its message.
+ * The one dispatcher: tries the decision's eligible candidates in order, retrying a candidate
+ * on a retryable failure with backoff while its provider's retry budget allows, skipping one
+ * whose circuit breaker will not admit the attempt, and failing over to the next candidate
+ * otherwise. Nothing above or below it retries, so retries never stack. Every outcome feeds the
+ * breakers and latency the next decisions read.
  */
-import type { CandidateDecision } from '../../engine/src/decide.js';
+import type { CandidateDecision, ExclusionReason } from '../../engine/src/decide.js';
 import type { ChatRequest, UpstreamTarget } from '../adapters/types.js';
 import { GatewayError } from '../errors.js';
 import type { PolicyRuntime, ResolvedProvider } from '../policy-runtime.js';
 import { UnsupportedFeatureError } from '../adapters/unsupported.js';
+import { backoffMs } from './backoff.js';
 import { AttemptFailure } from './upstream-error.js';
 
 /** What served: the candidate and its resolved provider. */
 export interface Served<T> {
   candidate: CandidateDecision;
   provider: ResolvedProvider;
+  /** Upstream calls made, retries included. */
   attempts: number;
   result: T;
 }
 
-export type AttemptFn<T> = (provider: ResolvedProvider, target: UpstreamTarget, request: ChatRequest, where: string) => Promise<T>;
+/**
+ * One attempt. `signal` aborts it when the client goes away or the attempt's total time runs
+ * out; an attempt function should pass it to the transport.
+ */
+export type AttemptFn<T> = (provider: ResolvedProvider, target: UpstreamTarget, request: ChatRequest, where: string, signal: AbortSignal) => Promise<T>;
+
+export interface FailoverOptions {
+  /** Retries per candidate (the decision's). Default 0. */
+  retries?: number;
+  /** The client's signal: aborts the attempt in flight and any wait between attempts. */
+  signal?: AbortSignal;
+}
+
+/** Reasons a candidate is excluded that are about the request, not about the provider's state. */
+const REQUEST_MISFITS: ReadonlySet<ExclusionReason> = new Set(['context_window', 'max_output', 'no_tools', 'no_vision', 'no_json_mode', 'wrong_type']);
+
+/** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /** Runs `attempt` on each eligible candidate until one succeeds. */
-export async function failover<T>(runtime: PolicyRuntime, candidates: readonly CandidateDecision[], request: ChatRequest, attempt: AttemptFn<T>): Promise<Served<T>> {
+export async function failover<T>(runtime: PolicyRuntime, candidates: readonly CandidateDecision[], request: ChatRequest, attempt: AttemptFn<T>, opts: FailoverOptions = {}): Promise<Served<T>> {
+  const { health, budgets } = runtime.state;
+  const { breaker, retry, timeouts } = runtime.resilience;
+  const budget = { ratio: retry.budgetRatio, windowS: retry.budgetWindowS, floor: retry.budgetFloor };
   const failures: AttemptFailure[] = [];
   const unsupported: UnsupportedFeatureError[] = [];
+  const refused: string[] = [];
   let attempts = 0;
   for (const candidate of candidates) {
     if (candidate.excluded !== null) continue;
     const provider = runtime.providers.get(candidate.provider)!;
     const target: UpstreamTarget = { baseUrl: provider.baseUrl, apiKey: provider.apiKey!, upstreamModel: candidate.upstream };
-    attempts++;
-    try {
-      return { candidate, provider, attempts, result: await attempt(provider, target, request, `${candidate.model} (${candidate.provider})`) };
-    } catch (err) {
-      if (err instanceof UnsupportedFeatureError) {
-        // Nothing was sent: this candidate cannot take the request, the next one may.
-        attempts--;
-        unsupported.push(err);
-        continue;
+    const where = `${candidate.model} (${candidate.provider})`;
+    budgets.request(provider.spec.name, budget);
+    for (let retryNo = 0; ; retryNo++) {
+      if (!health.admit(candidate.model, breaker)) {
+        refused.push(`${where}: circuit open`);
+        break;
       }
-      if (!(err instanceof AttemptFailure)) throw err;
-      failures.push(err);
-      if (!err.failover) throw err.error;
+      // Each attempt has its own total time; the client's signal still ends it at once.
+      const limit = AbortSignal.timeout(timeouts.totalMs);
+      const signal = opts.signal ? AbortSignal.any([opts.signal, limit]) : limit;
+      const started = performance.now();
+      attempts++;
+      try {
+        const result = await attempt(provider, target, request, where, signal);
+        health.record(candidate.model, true, performance.now() - started, breaker);
+        return { candidate, provider, attempts, result };
+      } catch (err) {
+        if (err instanceof UnsupportedFeatureError) {
+          // Nothing was sent: this candidate cannot take the request, the next one may.
+          attempts--;
+          health.release(candidate.model);
+          unsupported.push(err);
+          break;
+        }
+        if (opts.signal?.aborted) {
+          health.release(candidate.model);
+          throw err;
+        }
+        if (!(err instanceof AttemptFailure)) {
+          // The attempt's own time ran out while it was reading: a timeout like any other.
+          if (!limit.aborted) throw err;
+          err = new AttemptFailure(new GatewayError('SY_UPSTREAM_TIMEOUT', `${where}: no complete answer within ${timeouts.totalMs} ms`), { failover: true, retryable: true, unhealthy: true });
+        }
+        const failure = err as AttemptFailure;
+        if (failure.kind.unhealthy) health.record(candidate.model, false, null, breaker);
+        else health.release(candidate.model);
+        failures.push(failure);
+        if (!failure.kind.failover) throw withAttempts(failure.error, attempts);
+        const retries = opts.retries ?? 0;
+        if (!failure.kind.retryable || retryNo >= retries) break;
+        const wait = backoffMs(retryNo, failure.hints, { baseMs: retry.baseMs, maxMs: retry.maxMs });
+        if (wait === null || !budgets.tryRetry(provider.spec.name, budget)) break;
+        await sleep(wait, opts.signal);
+      }
     }
   }
   const last = failures[failures.length - 1];
   if (!last) {
     const first = unsupported[0];
     if (first) throw new GatewayError('SY_REQUEST_UNSUPPORTED', `no candidate of this route can take the request: ${unsupported.map((e) => e.message).join('; ')}`, { param: first.param });
-    throw unavailable(runtime, candidates);
+    throw unavailable(runtime, candidates, refused);
   }
-  if (failures.length === 1) throw last.error;
-  throw new GatewayError(last.error.code, `all ${failures.length} candidates failed: ${failures.map((f) => f.message).join('; ')}`, { retryAfterS: last.error.retryAfterS });
+  if (failures.length === 1) throw withAttempts(last.error, attempts);
+  const error = new GatewayError(last.error.code, `${failures.length} attempts failed: ${failures.map((f) => f.message).join('; ')}`, { retryAfterS: last.error.retryAfterS });
+  throw withAttempts(error, attempts);
 }
 
-/** The error for a route none of whose candidates may be called, naming what is missing. */
-function unavailable(runtime: PolicyRuntime, candidates: readonly CandidateDecision[]): GatewayError {
+/** The error, saying how many upstream calls were made before it (for the traffic record). */
+function withAttempts(error: GatewayError, attempts: number): GatewayError {
+  error.attempts = attempts;
+  return error;
+}
+
+/**
+ * The error for a route none of whose candidates may be called: a 400 when the request itself
+ * does not fit any of them (too long, needs a capability they lack), else a 503 naming what is
+ * missing.
+ */
+function unavailable(runtime: PolicyRuntime, candidates: readonly CandidateDecision[], refused: readonly string[]): GatewayError {
+  if (refused.length === 0 && candidates.length > 0 && candidates.every((c) => c.excluded !== null && REQUEST_MISFITS.has(c.excluded))) {
+    return new GatewayError('SY_REQUEST_UNSUPPORTED', `no candidate of this route can take the request: ${candidates.map((c) => `${c.model}: ${c.excluded}`).join('; ')}`, { param: null });
+  }
   const reasons = candidates.map((c) => {
     const provider = runtime.providers.get(c.provider);
     if (c.excluded === 'unavailable' && provider) {
       return `${c.model} needs provider ${c.provider}, whose key variable ${provider.spec.apiKeyEnv} is not set`;
     }
-    return `${c.model} (${c.provider}): ${c.excluded ?? 'not tried'}`;
+    return `${c.model} (${c.provider}): ${c.excluded ?? 'circuit open'}`;
   });
   return new GatewayError('SY_PROVIDER_UNAVAILABLE', `no candidate can serve this request: ${reasons.join('; ')}`);
 }

@@ -21,9 +21,15 @@ export interface TransportTimeouts {
  */
 export const DEFAULT_TIMEOUTS: TransportTimeouts = { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000 };
 
+/** Limits of one request that may differ from the transport's own (the serving policy's). */
+export interface RequestTimeouts {
+  firstByteMs: number;
+  idleMs: number;
+}
+
 export interface Transport {
   /** Sends one request; resolves at the response headers, rejects on connection errors. */
-  send(request: UpstreamHttpRequest, signal: AbortSignal): Promise<Dispatcher.ResponseData>;
+  send(request: UpstreamHttpRequest, signal: AbortSignal, timeouts?: RequestTimeouts): Promise<Dispatcher.ResponseData>;
   close(): Promise<void>;
 }
 
@@ -38,7 +44,7 @@ export function createTransport(timeouts: TransportTimeouts = DEFAULT_TIMEOUTS):
     pipelining: 1,
   });
   return {
-    send(request, signal) {
+    send(request, signal, limits) {
       const url = new URL(request.url);
       return agent.request({
         origin: url.origin,
@@ -47,6 +53,7 @@ export function createTransport(timeouts: TransportTimeouts = DEFAULT_TIMEOUTS):
         headers: request.headers,
         body: request.body,
         signal,
+        ...(limits ? { headersTimeout: limits.firstByteMs, bodyTimeout: limits.idleMs } : {}),
       });
     },
     close: () => agent.close(),

@@ -13,12 +13,12 @@ import { locate, parsePolicy } from './parse.js';
 import type { ParsedPolicy } from './parse.js';
 import { validatePolicySchema } from './schema.js';
 import type { RawPolicy } from './schema.js';
-import type { ModelSpec, Policy, ProviderSpec, RouteSpec, SourceLocation } from './types.js';
+import type { ModelSpec, Policy, ProviderSpec, ResilienceSpec, RouteSpec, SourceLocation } from './types.js';
 import { lowerPolicy, type CompiledPolicy } from './lower.js';
 import { complexityWeightVector } from '../features.js';
 import {
   CHARS_PER_TOKEN, DEFAULT_CAPABILITIES, DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_MAX_ATTEMPTS_PER_REQUEST, DEFAULT_QUALITY,
-  DEFAULT_RETRIES, IMAGE_BASE_TOKENS, IMAGE_TILE_TOKENS, defaultTokenizer,
+  DEFAULT_RESILIENCE, DEFAULT_RETRIES, IMAGE_BASE_TOKENS, IMAGE_TILE_TOKENS, defaultTokenizer,
 } from './defaults.js';
 import { compileConditions, type ConditionsResult } from './conditions.js';
 
@@ -147,6 +147,7 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: Condition
     complexityWeights: { ...raw.complexity?.weights, ...(raw.complexity?.bias === undefined ? {} : { bias: raw.complexity.bias }) },
     defaultRetries: raw.defaults?.retries ?? DEFAULT_RETRIES,
     conditions: conditions.compiled,
+    resilience: resilienceOf(raw.resilience),
     recording: {
       // Relative to the policy, so a policy and its log can move together.
       path: raw.recording?.path === undefined ? null : resolve(dirname(parsed.file), raw.recording.path),
@@ -158,6 +159,18 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: Condition
       maxAttemptsPerRequest: raw.limits?.max_attempts_per_request ?? DEFAULT_MAX_ATTEMPTS_PER_REQUEST,
       maxCostPerRequestUsd: raw.limits?.max_cost_per_request_usd ?? Infinity,
     },
+  };
+}
+
+function resilienceOf(raw: RawPolicy['resilience']): ResilienceSpec {
+  const d = DEFAULT_RESILIENCE;
+  const t = raw?.timeouts;
+  const r = raw?.retry;
+  const b = raw?.breaker;
+  return {
+    timeouts: { connectMs: t?.connect_ms ?? d.timeouts.connectMs, firstByteMs: t?.first_byte_ms ?? d.timeouts.firstByteMs, idleMs: t?.idle_ms ?? d.timeouts.idleMs, totalMs: t?.total_ms ?? d.timeouts.totalMs },
+    retry: { baseMs: r?.base_ms ?? d.retry.baseMs, maxMs: r?.max_ms ?? d.retry.maxMs, budgetRatio: r?.budget_ratio ?? d.retry.budgetRatio, budgetWindowS: r?.budget_window_s ?? d.retry.budgetWindowS, budgetFloor: r?.budget_floor ?? d.retry.budgetFloor },
+    breaker: { windowS: b?.window_s ?? d.breaker.windowS, minRequests: b?.min_requests ?? d.breaker.minRequests, failureRate: b?.failure_rate ?? d.breaker.failureRate, openS: b?.open_s ?? d.breaker.openS, halfOpenProbes: b?.half_open_probes ?? d.breaker.halfOpenProbes },
   };
 }
 

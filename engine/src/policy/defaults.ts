@@ -3,7 +3,7 @@
  * one place so README, the schema's descriptions and the compiler cannot disagree.
  */
 import { encodingForModel } from '../tokenizer.js';
-import type { ProviderKind, TokenizerKind } from './types.js';
+import type { ProviderKind, ResilienceSpec, TokenizerKind } from './types.js';
 
 /** Output tokens assumed when a request leaves max_tokens open and its route sets no expectation. */
 export const DEFAULT_EXPECTED_OUTPUT_TOKENS = 256;
@@ -35,3 +35,15 @@ export const DEFAULT_RETRIES = 1;
 
 /** Worst-case upstream calls per request a policy may allow when its `limits` do not say. */
 export const DEFAULT_MAX_ATTEMPTS_PER_REQUEST = 12;
+
+/**
+ * Resilience defaults. Timeouts are sized for LLM calls: a long first-byte wait because a large
+ * prompt can take a model a minute to start answering, a connect limit short enough that a dead
+ * host fails over quickly. The retry budget (20% of a provider's requests over 10 s, at least 3)
+ * keeps an outage from multiplying traffic, as gRPC's and Finagle's budgets do.
+ */
+export const DEFAULT_RESILIENCE: ResilienceSpec = {
+  timeouts: { connectMs: 10_000, firstByteMs: 120_000, idleMs: 60_000, totalMs: 600_000 },
+  retry: { baseMs: 200, maxMs: 5_000, budgetRatio: 0.2, budgetWindowS: 10, budgetFloor: 3 },
+  breaker: { windowS: 30, minRequests: 10, failureRate: 0.5, openS: 30, halfOpenProbes: 1 },
+};

@@ -67,6 +67,11 @@ export interface RawPolicy {
   limits?: { max_attempts_per_request?: number; max_cost_per_request_usd?: number };
   defaults?: { retries?: number };
   recording?: { path?: string; redaction?: 'counts' | 'hashed' | 'full'; max_mb?: number; keep?: number };
+  resilience?: {
+    timeouts?: { connect_ms?: number; first_byte_ms?: number; idle_ms?: number; total_ms?: number };
+    retry?: { base_ms?: number; max_ms?: number; budget_ratio?: number; budget_window_s?: number; budget_floor?: number };
+    breaker?: { window_s?: number; min_requests?: number; failure_rate?: number; open_s?: number; half_open_probes?: number };
+  };
 }
 
 /** The outcome of the schema check. */

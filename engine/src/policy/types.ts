@@ -133,6 +133,14 @@ export interface Policy {
   defaultRetries: number;
   conditions: CompiledConditions;
   recording: RecordingSpec;
+  resilience: ResilienceSpec;
+}
+
+/** How the gateway calls providers; every field resolved (defaults in policy/defaults.ts). */
+export interface ResilienceSpec {
+  timeouts: { connectMs: number; firstByteMs: number; idleMs: number; totalMs: number };
+  retry: { baseMs: number; maxMs: number; budgetRatio: number; budgetWindowS: number; budgetFloor: number };
+  breaker: { windowS: number; minRequests: number; failureRate: number; openS: number; halfOpenProbes: number };
 }
 
 /** Traffic recording as the policy asks for it. */

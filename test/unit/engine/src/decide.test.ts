@@ -3,6 +3,7 @@ import { Decider, type RequestFeatures } from '../../../../engine/src/decide.js'
 import { lowerPolicy } from '../../../../engine/src/policy/lower.js';
 import { compilePolicySource } from '../../../../engine/src/policy/compile.js';
 import { ExprCompiler } from '../../../../engine/src/policy/expr/index.js';
+import { DEFAULT_RESILIENCE } from '../../../../engine/src/policy/defaults.js';
 import type { ModelSpec, Policy, RouteSpec, TokenizerKind } from '../../../../engine/src/policy/types.js';
 import { countTokens } from '../../../../engine/src/tokenizer.js';
 
@@ -49,6 +50,7 @@ const policy: Policy = {
   defaultRetries: 1,
   conditions: new ExprCompiler({ models: [], providers: [] }).finish(),
   recording: { path: null, redaction: 'counts', maxBytes: 0, keep: 0 },
+  resilience: DEFAULT_RESILIENCE,
 };
 
 const request = (over: Partial<RequestFeatures> & { text?: string }): RequestFeatures => {
