@@ -48,6 +48,8 @@ function deciderFor(tokenizer: TokenizerKind, charsPerToken: number): Decider {
       conditions: new ExprCompiler({ models: [], providers: [] }).finish(),
       recording: { path: null, redaction: 'counts', maxBytes: 0, keep: 0 },
       resilience: DEFAULT_RESILIENCE,
+      budgets: [],
+      budgetStore: { onUnreachable: 'closed', reservationTtlS: 600 },
     };
     // The direct route of model `m` answers `m`, which is what countChatTokens asks for.
     decider = new Decider(lowerPolicy(withDirectRoutes(policy)));

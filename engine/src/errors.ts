@@ -32,6 +32,7 @@ export const POLICY_ERROR_CODES = {
   SY_POLICY_UNKNOWN_ROUTE: 'a route falls back to a route that is not declared',
   SY_POLICY_FALLBACK_CYCLE: 'routes fall back to each other in a cycle',
   SY_POLICY_STRATEGY: 'a route\'s strategy settings do not fit together (e.g. weights on an ordered route)',
+  SY_POLICY_BUDGET: 'a budget is incomplete or contradicts itself (two limits, no downgrade route, a reused name)',
   SY_POLICY_LIMIT_EXCEEDED: 'a route\'s worst-case attempts or cost per request is above the policy\'s limits',
   /** conditions (the expression language) */
   SY_POLICY_EXPR_SYNTAX: 'a condition is not a well-formed expression',

@@ -132,6 +132,7 @@ export function checkPolicy(raw: RawPolicy, parsed: ParsedPolicy): CheckResult {
   });
   checkStrategies(raw, fail);
   checkFallbacks(raw, parsed, fail);
+  checkBudgets(raw, fail);
   return { errors, warnings };
 }
 
@@ -159,6 +160,27 @@ function checkStrategies(raw: RawPolicy, fail: Fail): void {
     const mt = route.max_tokens;
     if (mt?.default !== undefined && mt.max !== undefined && mt.default > mt.max) {
       fail('SY_POLICY_STRATEGY', `route ${name} sets max_tokens.default ${mt.default} above max_tokens.max ${mt.max}`, ['routes', i, 'max_tokens', 'default']);
+    }
+  });
+}
+
+/** Each budget needs exactly one limit, a unique name, and a declared route to downgrade to when it downgrades. */
+function checkBudgets(raw: RawPolicy, fail: Fail): void {
+  const routes = raw.routes.map((r) => r.name);
+  const seen = new Set<string>();
+  (raw.budgets ?? []).forEach((b, i) => {
+    const name = JSON.stringify(b.name);
+    if ((b.limit_usd === undefined) === (b.limit_tokens === undefined)) {
+      fail('SY_POLICY_BUDGET', `budget ${name} needs exactly one of limit_usd and limit_tokens`, ['budgets', i], 'value');
+    }
+    if (seen.has(b.name)) fail('SY_POLICY_BUDGET', `budget name ${name} is used twice`, ['budgets', i, 'name']);
+    seen.add(b.name);
+    if (b.scope === 'global' && b.match !== undefined) fail('SY_POLICY_BUDGET', `budget ${name} has scope global, which has no values to match`, ['budgets', i, 'match']);
+    if ((b.on_exceed ?? 'reject') === 'downgrade') {
+      if (b.downgrade_to === undefined) fail('SY_POLICY_BUDGET', `budget ${name} downgrades but names no route in downgrade_to`, ['budgets', i, 'on_exceed']);
+      else if (!routes.includes(b.downgrade_to)) fail('SY_POLICY_UNKNOWN_ROUTE', `budget ${name} downgrades to ${JSON.stringify(b.downgrade_to)}, which is not a route of this policy${suggest(b.downgrade_to, routes)}`, ['budgets', i, 'downgrade_to']);
+    } else if (b.downgrade_to !== undefined) {
+      fail('SY_POLICY_BUDGET', `budget ${name} sets downgrade_to but on_exceed is ${b.on_exceed ?? 'reject'}`, ['budgets', i, 'downgrade_to'], 'key');
     }
   });
 }

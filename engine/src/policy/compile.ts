@@ -13,7 +13,7 @@ import { locate, parsePolicy } from './parse.js';
 import type { ParsedPolicy } from './parse.js';
 import { validatePolicySchema } from './schema.js';
 import type { RawPolicy } from './schema.js';
-import type { ModelSpec, Policy, ProviderSpec, ResilienceSpec, RouteSpec, SourceLocation } from './types.js';
+import type { BudgetWindowSpec, ModelSpec, Policy, PolicyBudget, ProviderSpec, ResilienceSpec, RouteSpec, SourceLocation } from './types.js';
 import { lowerPolicy, type CompiledPolicy } from './lower.js';
 import { complexityWeightVector } from '../features.js';
 import {
@@ -148,6 +148,20 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: Condition
     defaultRetries: raw.defaults?.retries ?? DEFAULT_RETRIES,
     conditions: conditions.compiled,
     resilience: resilienceOf(raw.resilience),
+    budgets: (raw.budgets ?? []).map((b, i): PolicyBudget => ({
+      name: b.name,
+      scope: b.scope,
+      match: b.match ?? null,
+      // The checker guarantees exactly one of the two limits.
+      unit: b.limit_usd !== undefined ? 'usd' : 'tokens',
+      limit: b.limit_usd ?? b.limit_tokens!,
+      window: budgetWindow(b.window),
+      onExceed: b.on_exceed ?? 'reject',
+      downgradeTo: b.downgrade_to ?? null,
+      alertAt: [...(b.alert_at ?? [])].sort((x, y) => x - y),
+      loc: locate(parsed, ['budgets', i]),
+    })),
+    budgetStore: { onUnreachable: raw.budget_store?.on_unreachable ?? 'closed', reservationTtlS: raw.budget_store?.reservation_ttl_s ?? 600 },
     recording: {
       // Relative to the policy, so a policy and its log can move together.
       path: raw.recording?.path === undefined ? null : resolve(dirname(parsed.file), raw.recording.path),
@@ -160,6 +174,13 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: Condition
       maxCostPerRequestUsd: raw.limits?.max_cost_per_request_usd ?? Infinity,
     },
   };
+}
+
+/** `hour` | `day` | `month`, or a rolling span like `24h`, `7d`, `30m`. */
+function budgetWindow(text: string): BudgetWindowSpec {
+  if (text === 'hour' || text === 'day' || text === 'month') return { kind: 'calendar', unit: text };
+  const unit = { m: 60, h: 3600, d: 86400 }[text.slice(-1) as 'm'];
+  return { kind: 'rolling', seconds: Number(text.slice(0, -1)) * unit };
 }
 
 function resilienceOf(raw: RawPolicy['resilience']): ResilienceSpec {

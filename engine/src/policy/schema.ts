@@ -57,6 +57,8 @@ export interface RawRoute {
   expected_output_tokens?: number;
 }
 
+export type BudgetScopeName = 'key' | 'user' | 'team' | 'session' | 'model' | 'route' | 'global';
+
 /** A policy document that passed the schema: every field has its declared type. */
 export interface RawPolicy {
   version: 1;
@@ -67,6 +69,11 @@ export interface RawPolicy {
   limits?: { max_attempts_per_request?: number; max_cost_per_request_usd?: number };
   defaults?: { retries?: number };
   recording?: { path?: string; redaction?: 'counts' | 'hashed' | 'full'; max_mb?: number; keep?: number };
+  budgets?: Array<{
+    name: string; scope: BudgetScopeName; match?: string; limit_usd?: number; limit_tokens?: number; window: string;
+    on_exceed?: 'reject' | 'downgrade' | 'alert'; downgrade_to?: string; alert_at?: number[];
+  }>;
+  budget_store?: { on_unreachable?: 'closed' | 'open'; reservation_ttl_s?: number };
   resilience?: {
     timeouts?: { connect_ms?: number; first_byte_ms?: number; idle_ms?: number; total_ms?: number };
     retry?: { base_ms?: number; max_ms?: number; budget_ratio?: number; budget_window_s?: number; budget_floor?: number };

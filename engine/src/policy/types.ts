@@ -134,6 +134,27 @@ export interface Policy {
   conditions: CompiledConditions;
   recording: RecordingSpec;
   resilience: ResilienceSpec;
+  budgets: PolicyBudget[];
+  budgetStore: { onUnreachable: 'closed' | 'open'; reservationTtlS: number };
+}
+
+/** A budget window: a UTC calendar period, or a rolling span in seconds. */
+export type BudgetWindowSpec = { kind: 'calendar'; unit: 'hour' | 'day' | 'month' } | { kind: 'rolling'; seconds: number };
+
+/** One spending limit, resolved. */
+export interface PolicyBudget {
+  name: string;
+  scope: 'key' | 'user' | 'team' | 'session' | 'model' | 'route' | 'global';
+  /** Only this value of the scope; null: every value has its own limit. */
+  match: string | null;
+  unit: 'usd' | 'tokens';
+  limit: number;
+  window: BudgetWindowSpec;
+  onExceed: 'reject' | 'downgrade' | 'alert';
+  /** Route that serves instead when on_exceed is downgrade. */
+  downgradeTo: string | null;
+  alertAt: number[];
+  loc: SourceLocation;
 }
 
 /** How the gateway calls providers; every field resolved (defaults in policy/defaults.ts). */

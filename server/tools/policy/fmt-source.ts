@@ -10,7 +10,7 @@ import type { Pair, YAMLMap } from 'yaml';
 import type { PolicyError } from '../../../engine/src/errors.js';
 import { parsePolicy } from '../../../engine/src/policy/parse.js';
 
-const TOP = ['version', 'limits', 'defaults', 'recording', 'resilience', 'complexity', 'providers', 'models', 'routes'];
+const TOP = ['version', 'limits', 'defaults', 'recording', 'resilience', 'budgets', 'budget_store', 'complexity', 'providers', 'models', 'routes'];
 const PROVIDER = ['kind', 'base_url', 'base_url_env', 'api_key_env', 'batch_discount'];
 const MODEL = ['provider', 'upstream', 'type', 'price', 'context_window', 'max_output_tokens', 'tokenizer', 'chars_per_token', 'capabilities', 'quality', 'image_tokens'];
 const PRICE = ['input', 'cached_input', 'output', 'batch_discount'];

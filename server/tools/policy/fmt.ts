@@ -8,7 +8,7 @@ import type { Io } from './io.js';
 export const FMT_HELP = `usage: switchyard policy fmt FILE... [--check | --stdout]
 
 Rewrites each policy in canonical form, comments kept, 2-space indent:
-  top level  version, limits, defaults, recording, resilience, complexity, providers, models, routes (unknown keys after)
+  top level  version, limits, defaults, recording, resilience, budgets, budget_store, complexity, providers, models, routes (unknown keys after)
   provider   kind, base_url, base_url_env, api_key_env, batch_discount
   model      provider, upstream, price, context_window, max_output_tokens, tokenizer,
              chars_per_token, capabilities, quality, image_tokens

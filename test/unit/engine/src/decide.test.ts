@@ -51,6 +51,8 @@ const policy: Policy = {
   conditions: new ExprCompiler({ models: [], providers: [] }).finish(),
   recording: { path: null, redaction: 'counts', maxBytes: 0, keep: 0 },
   resilience: DEFAULT_RESILIENCE,
+  budgets: [],
+  budgetStore: { onUnreachable: 'closed', reservationTtlS: 600 },
 };
 
 const request = (over: Partial<RequestFeatures> & { text?: string }): RequestFeatures => {

@@ -358,3 +358,21 @@ describe('findInlineSecrets', () => {
     expect(secretsIn('providers:\n  x: 3\n')).toEqual([]);
   });
 });
+
+describe('checkPolicy: budgets', () => {
+  it('refuses a budget with two limits or none, a reused name, and a downgrade to nowhere', () => {
+    const result = check(`${policy('  - name: cheap', '    match: { model: cheap }', '    candidates: [gpt-4o-mini]')}budgets:
+  - { name: a, scope: team, window: day, limit_usd: 1, limit_tokens: 5 }
+  - { name: a, scope: team, window: day }
+  - { name: c, scope: key, window: month, limit_usd: 5, on_exceed: downgrade, downgrade_to: chep }
+  - { name: d, scope: global, match: x, window: 24h, limit_usd: 5 }
+`);
+    expect(result.errors.map((e) => [e.code, e.line, e.message.slice(0, 20)])).toEqual([
+      ['SY_POLICY_BUDGET', 21, 'budget \"a\" needs exa'],
+      ['SY_POLICY_BUDGET', 22, 'budget \"a\" needs exa'],
+      ['SY_POLICY_BUDGET', 22, 'budget name \"a\" is u'],
+      ['SY_POLICY_UNKNOWN_ROUTE', 23, 'budget \"c\" downgrade'],
+      ['SY_POLICY_BUDGET', 24, 'budget \"d\" has scope'],
+    ]);
+  });
+});

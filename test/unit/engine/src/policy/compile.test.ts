@@ -92,7 +92,8 @@ describe('checkPolicySource', () => {
     };
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    const { conditions, recording, resilience, ...policy } = result.policy;
+    const { conditions, recording, resilience, budgets, budgetStore, ...policy } = result.policy;
+    expect([budgets, budgetStore]).toEqual([[], { onUnreachable: 'closed', reservationTtlS: 600 }]);
     expect(resilience.retry.budgetRatio).toBe(0.2);
     expect(recording).toEqual({ path: null, redaction: 'counts', maxBytes: 100 * 1024 * 1024, keep: 5 });
     expect(policy).toEqual(expected);

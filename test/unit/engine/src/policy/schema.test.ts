@@ -54,7 +54,7 @@ describe('validatePolicySchema', () => {
 
   // One unknown field per object level, each reported at the KEY, naming the allowed ones.
   it.each([
-    ['root', 1, 'colour: blue', '2:1', 'colour', 'at the top level', 'version, limits, defaults, recording, resilience, providers, models, routes, complexity'],
+    ['root', 1, 'colour: blue', '2:1', 'colour', 'at the top level', 'version, limits, defaults, recording, resilience, budgets, budget_store, providers, models, routes, complexity'],
     ['provider', 4, '    region: us', '5:5', 'providers.openai.region', 'in providers.openai', 'kind, base_url, base_url_env, api_key_env, batch_discount'],
     ['model', 9, '    tier: 2', '10:5', 'models.gpt-4o-mini.tier', 'in models.gpt-4o-mini', 'provider, upstream, type, price, context_window, max_output_tokens, tokenizer, chars_per_token, image_tokens, capabilities, quality'],
     ['price', 11, '      cached: 0.1', '12:7', 'models.gpt-4o-mini.price.cached', 'in models.gpt-4o-mini.price', 'input, output, cached_input, batch_discount'],
