@@ -2,6 +2,7 @@
 // and the error body {"error":{"message","type","param","code"}}.
 // Shapes follow https://platform.openai.com/docs/api-reference/chat and the openai SDK's types.
 import type { IncomingHttpHeaders } from 'node:http';
+import { sampleValue } from './gemini.js';
 import { countPromptTokens, planCompletion, replyPieces } from './reply.js';
 import { isObject, textBlocks, typeName } from './request-body.js';
 import { jsonReply, type JsonReply, type Reply, type ReplyContext } from './wire.js';
@@ -79,8 +80,27 @@ function modelObject(id: string): { id: string; object: 'model'; created: number
   return { id, object: 'model', created: MODELS_CREATED_S, owned_by: 'simulated' };
 }
 
-/** Returns the answer to POST /v1/chat/completions: a 400 for invalid input, else JSON or SSE. */
-export function openaiChat(body: unknown, ctx: ReplyContext): Reply {
+/** How a scripted model behaves beyond OpenAI's own API. */
+export interface OpenAiChatOptions {
+  /**
+   * Streams never carry usage, even with `stream_options.include_usage`, as several
+   * OpenAI-compatible servers (some DeepSeek, Mistral, Together and Ollama versions, vLLM and
+   * llama.cpp builds) answer.
+   */
+  omitStreamUsage?: boolean;
+}
+
+/**
+ * Returns the answer to POST /v1/chat/completions: a 400 for invalid input, else JSON or SSE.
+ *
+ * The answer is a tool call when the request declares function tools, `tool_choice` is not
+ * `none`, and either `tool_choice` asks for a call (`required`, or a named function) or the
+ * last message is the user's, asking to "use the tool" (any case). The function is the named
+ * one, else the first whose name the user's text mentions, else the first declared; its
+ * arguments are sample values of its parameter schema, streamed in four-character pieces.
+ * Otherwise the answer is the deterministic text of reply.ts.
+ */
+export function openaiChat(body: unknown, ctx: ReplyContext, options: OpenAiChatOptions = {}): Reply {
   if (!isObject(body)) return openaiError(400, 'Invalid type for request body: expected an object.', 'invalid_request_error', null, 'invalid_type');
   const model = body.model;
   if (typeof model !== 'string' || model === '') return openaiError(400, 'you must provide a model parameter', 'invalid_request_error');
@@ -100,6 +120,14 @@ export function openaiChat(body: unknown, ctx: ReplyContext): Reply {
     return openaiError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'invalid_request_error', 'stream_options');
   }
 
+  const badTurn = toolTurnError(messages);
+  if (badTurn !== undefined) return badTurn;
+  const tools = declaredFunctions(body.tools);
+  if (!Array.isArray(tools)) return tools;
+  if (tools.length === 0 && body.tool_choice !== undefined && body.tool_choice !== null) {
+    return openaiError(400, "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'invalid_request_error', 'tool_choice');
+  }
+
   const texts: string[] = [];
   let prompt = '';
   for (const m of messages) {
@@ -108,30 +136,42 @@ export function openaiChat(body: unknown, ctx: ReplyContext): Reply {
     if (isObject(m) && m.role === 'user') prompt = text;
   }
   if (prompt === '') prompt = texts[texts.length - 1] ?? '';
+  const last: unknown = messages[messages.length - 1];
+  const call = toolCallOf(tools, body.tool_choice, isObject(last) && last.role === 'user' ? prompt : null);
   const plan = planCompletion(typeof limit === 'number' ? limit : undefined, ctx.replyTokens);
-  const pieces = replyPieces(model, prompt, plan.tokens);
+  const pieces = call === null ? replyPieces(model, prompt, plan.tokens) : call.arguments.match(/[\s\S]{1,4}/g) ?? [];
   const promptTokens = countPromptTokens(texts);
-  const usage = usageJson(promptTokens, plan.tokens);
-  const finish = plan.truncated ? 'length' : 'stop';
+  const usage = usageJson(promptTokens, pieces.length);
+  const finish = call !== null ? 'tool_calls' : plan.truncated ? 'length' : 'stop';
   const id = `chatcmpl-sim${ctx.id}`;
+  const callId = `call_sim${ctx.id}`;
 
   // Bodies are templates with only the variable strings escaped: a JSON.stringify of the whole
   // object costs ten times as much, and the sim must stay cheap next to the gateway it measures.
   const modelJson = JSON.stringify(model);
   if (!stream) {
+    const message = call === null
+      ? `{"role":"assistant","content":${JSON.stringify(pieces.join(''))},"refusal":null,"annotations":[]}`
+      : `{"role":"assistant","content":null,"tool_calls":[{"id":"${callId}","type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":${JSON.stringify(call.arguments)}}}],"refusal":null,"annotations":[]}`;
     return {
       kind: 'json',
       status: 200,
-      body: `{"id":"${id}","object":"chat.completion","created":${ctx.nowS},"model":${modelJson},"choices":[{"index":0,"message":{"role":"assistant","content":${JSON.stringify(pieces.join(''))},"refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"${finish}"}],"usage":${usage},"service_tier":"default","system_fingerprint":"${OPENAI_FINGERPRINT}"}`,
+      body: `{"id":"${id}","object":"chat.completion","created":${ctx.nowS},"model":${modelJson},"choices":[{"index":0,"message":${message},"logprobs":null,"finish_reason":"${finish}"}],"usage":${usage},"service_tier":"default","system_fingerprint":"${OPENAI_FINGERPRINT}"}`,
     };
   }
 
   // Every chunk shares one prefix and suffix, built once per request.
-  const includeUsage = isObject(streamOptions) && streamOptions.include_usage === true;
+  const includeUsage = isObject(streamOptions) && streamOptions.include_usage === true && options.omitStreamUsage !== true;
   const prefix = `data: {"id":"${id}","object":"chat.completion.chunk","created":${ctx.nowS},"model":${modelJson},"service_tier":"default","system_fingerprint":"${OPENAI_FINGERPRINT}","choices":[`;
   const suffix = includeUsage ? '],"usage":null}\n\n' : ']}\n\n';
-  const head = `${prefix}{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}${suffix}`;
-  const content = pieces.map((p) => `${prefix}{"index":0,"delta":{"content":${JSON.stringify(p)}},"logprobs":null,"finish_reason":null}${suffix}`);
+  // A tool call opens with its id and name and no arguments; the arguments follow in pieces.
+  const firstDelta = call === null
+    ? '{"role":"assistant","content":"","refusal":null}'
+    : `{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"${callId}","type":"function","function":{"name":${JSON.stringify(call.name)},"arguments":""}}],"refusal":null}`;
+  const head = `${prefix}{"index":0,"delta":${firstDelta},"logprobs":null,"finish_reason":null}${suffix}`;
+  const content = pieces.map((p) => call === null
+    ? `${prefix}{"index":0,"delta":{"content":${JSON.stringify(p)}},"logprobs":null,"finish_reason":null}${suffix}`
+    : `${prefix}{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":${JSON.stringify(p)}}}]},"logprobs":null,"finish_reason":null}${suffix}`);
   let tail = `${prefix}{"index":0,"delta":{},"logprobs":null,"finish_reason":"${finish}"}${suffix}`;
   if (includeUsage) tail += `${prefix}],"usage":${usage}}\n\n`;
   tail += 'data: [DONE]\n\n';
@@ -141,4 +181,70 @@ export function openaiChat(body: unknown, ctx: ReplyContext): Reply {
 // The usage object, field for field as OpenAI sends it (the details are all zero in the sim).
 function usageJson(prompt: number, completion: number): string {
   return `{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${prompt + completion},"prompt_tokens_details":{"cached_tokens":0,"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,"accepted_prediction_tokens":0,"rejected_prediction_tokens":0}}`;
+}
+
+/** A function tool the request declares. */
+interface DeclaredFunction {
+  name: string;
+  parameters: Record<string, unknown> | undefined;
+}
+
+/** Returns the request's function tools, or OpenAI's 400 for a malformed list. */
+function declaredFunctions(tools: unknown): DeclaredFunction[] | JsonReply {
+  if (tools === undefined || tools === null) return [];
+  if (!Array.isArray(tools)) return openaiError(400, `Invalid type for 'tools': expected an array, but got ${typeName(tools)} instead.`, 'invalid_request_error', 'tools', 'invalid_type');
+  const out: DeclaredFunction[] = [];
+  for (let i = 0; i < tools.length; i++) {
+    const tool: unknown = tools[i];
+    const fn = isObject(tool) ? tool.function : undefined;
+    if (!isObject(tool) || tool.type !== 'function' || !isObject(fn) || typeof fn.name !== 'string') {
+      return openaiError(400, `Missing required parameter: 'tools[${i}].function.name'.`, 'invalid_request_error', `tools[${i}].function.name`, 'missing_required_parameter');
+    }
+    out.push({ name: fn.name, parameters: isObject(fn.parameters) ? fn.parameters : undefined });
+  }
+  return out;
+}
+
+/** Returns the call the answer makes (see openaiChat), or null for a text answer. `userText` is the last message's text when the user wrote it. */
+function toolCallOf(tools: readonly DeclaredFunction[], choice: unknown, userText: string | null): { name: string; arguments: string } | null {
+  if (tools.length === 0 || choice === 'none') return null;
+  const named = isObject(choice) && isObject(choice.function) && typeof choice.function.name === 'string' ? choice.function.name : undefined;
+  const asked = choice === 'required' || named !== undefined || (userText !== null && /use the tool/i.test(userText));
+  if (!asked) return null;
+  const fn = tools.find((t) => t.name === named)
+    ?? tools.find((t) => userText !== null && userText.includes(t.name))
+    ?? (tools[0] as DeclaredFunction);
+  const schema = fn.parameters ?? { type: 'object', properties: {} };
+  return { name: fn.name, arguments: JSON.stringify(sampleValue(schema, schema, 0)) };
+}
+
+/**
+ * Returns OpenAI's 400 when tool turns do not pair up: a tool message must answer a tool call of
+ * the assistant message before it, and every such call must be answered before the next turn.
+ */
+function toolTurnError(messages: readonly unknown[]): JsonReply | undefined {
+  let open: Set<string> | null = null;
+  let openAt = -1;
+  for (let i = 0; i < messages.length; i++) {
+    const m: unknown = messages[i];
+    if (!isObject(m)) continue;
+    if (m.role === 'tool') {
+      if (open === null || typeof m.tool_call_id !== 'string' || !open.has(m.tool_call_id)) {
+        return openaiError(400, "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", 'invalid_request_error', `messages.[${i}].role`);
+      }
+      open.delete(m.tool_call_id);
+      continue;
+    }
+    if (open !== null && open.size > 0) return unanswered(openAt, open);
+    open = null;
+    if (m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0) {
+      open = new Set(m.tool_calls.map((c: unknown) => (isObject(c) && typeof c.id === 'string' ? c.id : '')));
+      openAt = i;
+    }
+  }
+  return open !== null && open.size > 0 ? unanswered(openAt, open) : undefined;
+}
+
+function unanswered(at: number, ids: ReadonlySet<string>): JsonReply {
+  return openaiError(400, `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...ids].join(', ')}`, 'invalid_request_error', `messages.[${at}].role`);
 }

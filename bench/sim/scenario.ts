@@ -21,6 +21,8 @@ export interface SimFault {
    * stream with no more chunks than that is sent whole. A JSON answer is cut half-way through.
    */
   cutAfterChunks?: number;
+  /** OpenAI format: leave usage out of streams even when asked, as some compatible servers do. */
+  omitStreamUsage?: boolean;
   /** Apply this fault to the next N requests for the model only, then answer normally (a burst). */
   times?: number;
   /** Apply this fault to this share of requests (0..1), chosen at random; the rest answer normally. */
@@ -36,6 +38,7 @@ export interface Scenario {
   readonly reset: boolean;
   readonly latencyMs: number;
   readonly cutAfterChunks: number;
+  readonly omitStreamUsage: boolean;
 }
 
 /** Request headers that script a fault for that one request. */
@@ -50,7 +53,7 @@ export const SIM_HEADERS = {
 
 /** Returns the scenario a request gets when nothing is scripted for it. */
 export function plainScenario(latencyMs: number): Scenario {
-  return Object.freeze({ status: 0, body: undefined, retryAfterS: -1, hang: false, reset: false, latencyMs, cutAfterChunks: -1 });
+  return Object.freeze({ status: 0, body: undefined, retryAfterS: -1, hang: false, reset: false, latencyMs, cutAfterChunks: -1, omitStreamUsage: false });
 }
 
 /**
@@ -77,6 +80,7 @@ export function resolveScenario(plain: Scenario, fault: SimFault | undefined, he
     reset: flagHeader(hReset) ?? f.reset === true,
     latencyMs: intHeader(hLatency, 0) ?? nonNegative(f.latencyMs) ?? plain.latencyMs,
     cutAfterChunks: intHeader(hCut, 0) ?? nonNegative(f.cutAfterChunks) ?? -1,
+    omitStreamUsage: f.omitStreamUsage === true,
   };
 }
 

@@ -27,12 +27,37 @@ export interface ChatRequest {
   [extra: string]: unknown;
 }
 
+/** A function call the assistant made (`message.tool_calls[i]`), in the canonical (OpenAI) shape. */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  /** `arguments` is JSON text, as the model wrote it. */
+  function: { name: string; arguments: string };
+}
+
+/**
+ * One streamed piece of a tool call (`delta.tool_calls[i]`): `index` says which call it extends;
+ * `id`, `type` and `function.name` come on the call's first piece only, and the concatenated
+ * `function.arguments` pieces are the call's arguments.
+ */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  type?: 'function';
+  function?: { name?: string; arguments?: string };
+}
+
 /** Token usage in the canonical (OpenAI) shape. */
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
   prompt_tokens_details?: { cached_tokens?: number };
+  /**
+   * Gateway-internal: where these numbers come from. Absent means the upstream reported them.
+   * The gateway strips it before a client sees the usage; recording reads it.
+   */
+  switchyard_usage_source?: UsageSource;
 }
 
 /** A non-streamed answer in the canonical shape (`chat.completion`). */
@@ -61,6 +86,7 @@ export interface ChatCompletionChunk {
     index: number;
     delta: { role?: 'assistant'; content?: string | null; [extra: string]: unknown };
     finish_reason: string | null;
+    logprobs?: unknown;
   }>;
   usage?: Usage | null;
 }
@@ -72,6 +98,8 @@ export interface UpstreamTarget {
   apiKey: string;
   /** The model name the provider knows. */
   upstreamModel: string;
+  /** The prompt's tokens for this model as the decision counted them: what a stream without usage is billed for. */
+  promptTokens?: number;
 }
 
 /** An HTTP request an adapter wants sent; the transport owns the connection. */
@@ -112,8 +140,23 @@ export interface Adapter {
   toRequest(req: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest;
   /** Maps a successful upstream JSON body to a canonical completion. */
   fromResponse(body: unknown, target: UpstreamTarget): ChatCompletion;
-  /** Starts a decoder for one upstream stream. */
-  createStreamDecoder(target: UpstreamTarget): StreamDecoder;
+  /** Starts a decoder for one upstream stream; `context` carries what the gateway knows of the request. */
+  createStreamDecoder(target: UpstreamTarget, context?: StreamDecoderContext): StreamDecoder;
   /** Maps an upstream error body (parsed JSON, or text when not JSON) to OpenAI terms. */
   fromError(status: number, body: unknown): UpstreamErrorInfo;
+}
+
+/**
+ * Where a usage's numbers come from: `reported` by the upstream, or `counted` by the gateway
+ * (o200k_base over what was streamed) because the upstream reported none.
+ */
+export type UsageSource = 'reported' | 'counted';
+
+/** What the gateway knows of a request that a stream decoder cannot see in the stream itself. */
+export interface StreamDecoderContext {
+  /**
+   * Prompt tokens of the request as the gateway counted them for its decision (o200k_base, chat
+   * overhead included: `Decision.promptTokens`). Used only when the upstream reports no usage.
+   */
+  promptTokens: number;
 }

@@ -85,7 +85,8 @@ export async function attemptComplete(transport: Transport, provider: ResolvedPr
 /** Sends a streaming request and waits for its first decoded chunks. */
 export async function attemptStream(transport: Transport, provider: ResolvedProvider, target: UpstreamTarget, request: ChatRequest, signal: AbortSignal, where: string): Promise<StreamingAttempt> {
   const response = await send(transport, provider, target, request, signal, where);
-  const decoder = provider.adapter.createStreamDecoder(target);
+  // Providers that send no usage in streams are billed for what the decision counted and what streamed.
+  const decoder = provider.adapter.createStreamDecoder(target, target.promptTokens === undefined ? undefined : { promptTokens: target.promptTokens });
   const rest = decodeStream(response.body, decoder, where);
   let first: IteratorResult<ChatCompletionChunk[], void>;
   try {

@@ -66,7 +66,7 @@ export async function failover<T>(runtime: PolicyRuntime, candidates: readonly C
   for (const candidate of candidates) {
     if (candidate.excluded !== null) continue;
     const provider = runtime.providers.get(candidate.provider)!;
-    const target: UpstreamTarget = { baseUrl: provider.baseUrl, apiKey: provider.apiKey!, upstreamModel: candidate.upstream };
+    const target: UpstreamTarget = { baseUrl: provider.baseUrl, apiKey: provider.apiKey!, upstreamModel: candidate.upstream, promptTokens: candidate.promptTokens };
     const where = `${candidate.model} (${candidate.provider})`;
     budgets.request(provider.spec.name, budget);
     for (let retryNo = 0; ; retryNo++) {

@@ -5,7 +5,7 @@ import { toRequest } from './request.js';
 import { fromResponse } from './response.js';
 import { createStreamDecoder } from './stream.js';
 
-/** Anthropic Messages API: text conversations, streamed or not. */
+/** Anthropic Messages API: text, images, tools and tool results, streamed or not. */
 export const anthropicAdapter: Adapter = {
   kind: 'anthropic',
   toRequest,

@@ -1,12 +1,15 @@
 /**
  * Canonical (OpenAI chat) request -> Anthropic Messages API request
- * (https://docs.anthropic.com/en/api/messages). Text conversations only for now: any field
- * this mapping cannot express is refused with `UnsupportedFeatureError`, never dropped.
+ * (https://docs.anthropic.com/en/api/messages). Any field this mapping cannot express is
+ * refused with `UnsupportedFeatureError`, never dropped: `response_format` json_object and
+ * json_schema, `logprobs`, `top_logprobs`, `n` > 1, `seed`, penalties, `logit_bias`, audio and
+ * modalities, `reasoning_effort`, and every field this adapter does not know.
  */
-import type { ChatMessage, ChatRequest, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
+import type { ChatRequest, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { assertExpressible, UnsupportedFeatureError } from '../unsupported.js';
-
-const PROVIDER = 'anthropic';
+import { PROVIDER } from './content.js';
+import { mapMessages } from './messages.js';
+import { toolChoiceOf, toolsOf } from './tools.js';
 
 /** The API version this mapping was written against; Anthropic requires the header. */
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -33,21 +36,12 @@ const HANDLED_FIELDS: ReadonlySet<string> = new Set([
   'top_p',
   'stop',
   'user',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
   // Gateway-owned: consumed for routing, never forwarded.
   'metadata',
 ]);
-
-const HANDLED_MESSAGE_FIELDS: ReadonlySet<string> = new Set(['role', 'content']);
-
-interface TextBlock {
-  type: 'text';
-  text: string;
-}
-
-interface AnthropicMessage {
-  role: 'user' | 'assistant';
-  content: string | TextBlock[];
-}
 
 /** Builds `POST {baseUrl}/v1/messages` (baseUrl as the Anthropic SDK spells it, without `/v1`). */
 export function toRequest(req: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
@@ -59,6 +53,10 @@ export function toRequest(req: ChatRequest, target: UpstreamTarget): UpstreamHtt
   };
   if (system !== null) body.system = system;
   body.messages = messages;
+  const tools = toolsOf(req.tools);
+  if (tools.length > 0) body.tools = tools;
+  const toolChoice = toolChoiceOf(req.tool_choice, req.parallel_tool_calls, tools.length > 0);
+  if (toolChoice !== null) body.tool_choice = toolChoice;
   if (req.temperature != null) {
     if (req.temperature > MAX_TEMPERATURE) {
       throw new UnsupportedFeatureError(PROVIDER, 'temperature', `Anthropic accepts 0 to ${MAX_TEMPERATURE}`);
@@ -78,62 +76,4 @@ export function toRequest(req: ChatRequest, target: UpstreamTarget): UpstreamHtt
     },
     body: JSON.stringify(body),
   };
-}
-
-/**
- * Splits canonical messages into Anthropic's top-level `system` and the conversation. System
- * and developer messages are hoisted wherever they appear (Anthropic has no mid-conversation
- * system turn) and joined by a blank line; consecutive same-role turns are merged into one
- * turn of text blocks, because the API requires user and assistant to alternate.
- */
-function mapMessages(input: ChatMessage[]): { system: string | null; messages: AnthropicMessage[] } {
-  const systemTexts: string[] = [];
-  const messages: AnthropicMessage[] = [];
-  for (let i = 0; i < input.length; i++) {
-    const message = input[i] as ChatMessage;
-    const role = message.role;
-    if (role !== 'system' && role !== 'developer' && role !== 'user' && role !== 'assistant') {
-      throw new UnsupportedFeatureError(PROVIDER, `messages[${i}].role`, `${String(role)} messages`);
-    }
-    assertExpressible(PROVIDER, message, HANDLED_MESSAGE_FIELDS, `messages[${i}].`);
-    if (role === 'system' || role === 'developer') {
-      systemTexts.push(...textsOf(message, i));
-      continue;
-    }
-    const content = contentOf(message, i);
-    const previous = messages[messages.length - 1];
-    if (previous !== undefined && previous.role === role) {
-      previous.content = [...blocksOf(previous.content), ...blocksOf(content)];
-    } else {
-      messages.push({ role, content });
-    }
-  }
-  return { system: systemTexts.length === 0 ? null : systemTexts.join('\n\n'), messages };
-}
-
-/** A message's content as Anthropic takes it: a string stays a string, text parts become text blocks. */
-function contentOf(message: ChatMessage, index: number): string | TextBlock[] {
-  const content = message.content;
-  if (typeof content === 'string') return content;
-  if (content === null || content === undefined) return '';
-  return textsOf(message, index).map((text) => ({ type: 'text', text }));
-}
-
-function textsOf(message: ChatMessage, index: number): string[] {
-  const content = message.content;
-  if (typeof content === 'string') return [content];
-  if (content === null || content === undefined) return [];
-  return content.map((part, j) => {
-    if (part.type !== 'text' || typeof part.text !== 'string') {
-      throw new UnsupportedFeatureError(PROVIDER, `messages[${index}].content[${j}]`, `${String(part.type)} parts`);
-    }
-    return part.text;
-  });
-}
-
-// Empty strings are left out of merged turns: Anthropic refuses empty text blocks, and an
-// empty string says nothing.
-function blocksOf(content: string | TextBlock[]): TextBlock[] {
-  if (typeof content !== 'string') return content;
-  return content === '' ? [] : [{ type: 'text', text: content }];
 }

@@ -1,5 +1,5 @@
 /** Anthropic Messages API answer -> canonical completion; the stream decoder reuses the field maps. */
-import type { ChatCompletion, Usage, UpstreamTarget } from '../types.js';
+import type { ChatCompletion, ToolCall, Usage, UpstreamTarget } from '../types.js';
 import { malformedBodyError } from '../openai/error.js';
 import { unixNow } from '../openai/response.js';
 
@@ -54,31 +54,53 @@ interface AnthropicMessageBody {
   usage?: AnthropicUsage | null;
 }
 
-/** Maps a Messages API body to a canonical completion: text blocks joined in order, other blocks ignored (the request never enables them). */
+/**
+ * Maps a Messages API body to a canonical completion: text blocks joined in order into `content`
+ * (null when the answer is only tool calls, as OpenAI sends it), `tool_use` blocks into
+ * `tool_calls`, thinking blocks into `reasoning_content` (the field OpenAI-compatible servers
+ * such as DeepSeek and vLLM use). Other blocks are ignored: the request never enables them.
+ */
 export function fromResponse(body: unknown, target: UpstreamTarget): ChatCompletion {
   if (body === null || typeof body !== 'object' || !Array.isArray((body as AnthropicMessageBody).content)) {
     throw malformedBodyError('anthropic', 'a 200 body without a content array');
   }
   const message = body as AnthropicMessageBody & { content: unknown[] };
   let text = '';
+  let reasoning = '';
+  const toolCalls: ToolCall[] = [];
   for (const block of message.content) {
-    const { type, text: blockText } = (block ?? {}) as { type?: unknown; text?: unknown };
+    const { type, text: blockText, thinking } = (block ?? {}) as { type?: unknown; text?: unknown; thinking?: unknown };
     if (type === 'text' && typeof blockText === 'string') text += blockText;
+    else if (type === 'thinking' && typeof thinking === 'string') reasoning += thinking;
+    else if (type === 'tool_use') toolCalls.push(toolCallOf(block as ToolUseBody));
   }
+  const answer: ChatCompletion['choices'][number]['message'] = {
+    role: 'assistant',
+    content: text === '' && toolCalls.length > 0 ? null : text,
+  };
+  if (reasoning !== '') answer.reasoning_content = reasoning;
+  if (toolCalls.length > 0) answer.tool_calls = toolCalls;
   const completion: ChatCompletion = {
     id: completionIdOf(message.id),
     object: 'chat.completion',
     created: unixNow(),
     model: typeof message.model === 'string' ? message.model : target.upstreamModel,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content: text },
-        finish_reason: finishReasonOf(message.stop_reason),
-        logprobs: null,
-      },
-    ],
+    choices: [{ index: 0, message: answer, finish_reason: finishReasonOf(message.stop_reason), logprobs: null }],
   };
   if (message.usage != null) completion.usage = usageOf(message.usage);
   return completion;
+}
+
+interface ToolUseBody {
+  id?: unknown;
+  name?: unknown;
+  input?: unknown;
+}
+
+/** Returns the canonical tool call for a `tool_use` block: its input object as JSON text. */
+function toolCallOf(block: ToolUseBody): ToolCall {
+  if (typeof block.id !== 'string' || typeof block.name !== 'string') {
+    throw malformedBodyError('anthropic', 'a tool_use block without an id or a name');
+  }
+  return { id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } };
 }

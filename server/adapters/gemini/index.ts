@@ -5,7 +5,7 @@ import { toRequest } from './request.js';
 import { fromResponse } from './response.js';
 import { createStreamDecoder } from './stream.js';
 
-/** Gemini generateContent: text conversations, streamed or not. */
+/** Gemini generateContent: conversations with tools, media, JSON output and logprobs, streamed or not. */
 export const geminiAdapter: Adapter = {
   kind: 'gemini',
   toRequest,

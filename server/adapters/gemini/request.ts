@@ -1,10 +1,29 @@
 /**
  * Canonical (OpenAI chat) request -> Gemini generateContent request
- * (https://ai.google.dev/api/generate-content). Text conversations only for now: any field
- * this mapping cannot express is refused with `UnsupportedFeatureError`, never dropped.
+ * (https://ai.google.dev/api/generate-content). Messages map in messages.ts, media in media.ts,
+ * tools in tools.ts, JSON Schemas in schema.ts; this module maps the rest:
+ *
+ * - max_tokens / max_completion_tokens -> maxOutputTokens; temperature, top_p, stop,
+ *   presence_penalty, frequency_penalty, seed -> their generationConfig namesakes;
+ *   n -> candidateCount;
+ * - logprobs -> responseLogprobs, top_logprobs -> logprobs (the response maps them back);
+ * - response_format json_object -> responseMimeType application/json; json_schema -> that
+ *   plus responseJsonSchema (Gemini's JSON Schema field: it takes $ref/$defs, which the older
+ *   OpenAPI-subset responseSchema does not); the format's `name` is an identifier for the
+ *   client and is not sent;
+ * - image `detail` -> mediaResolution (media.ts).
+ *
+ * `user` is deliberately not forwarded: it is an end-user id OpenAI uses for abuse monitoring,
+ * Gemini has no such field, and leaving it out changes no answer. `metadata` is the gateway's
+ * own and is consumed for routing. Every other field this mapping cannot express is refused
+ * with `UnsupportedFeatureError`, never dropped.
  */
-import type { ChatMessage, ChatRequest, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
+import type { ChatRequest, UpstreamHttpRequest, UpstreamTarget } from '../types.js';
 import { assertExpressible, UnsupportedFeatureError } from '../unsupported.js';
+import { mediaResolutionOf } from './media.js';
+import { mapMessages } from './messages.js';
+import { toGeminiJsonSchema } from './schema.js';
+import { toGeminiTools } from './tools.js';
 
 const PROVIDER = 'gemini';
 
@@ -22,32 +41,32 @@ const HANDLED_FIELDS: ReadonlySet<string> = new Set([
   'temperature',
   'top_p',
   'stop',
-  // An end-user id for the provider's abuse monitoring: Gemini has no such field, and leaving
-  // it out does not change the answer.
+  'n',
+  'presence_penalty',
+  'frequency_penalty',
+  'seed',
+  'logprobs',
+  'top_logprobs',
+  'response_format',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
   'user',
-  // Gateway-owned: consumed for routing, never forwarded.
   'metadata',
 ]);
 
-const HANDLED_MESSAGE_FIELDS: ReadonlySet<string> = new Set(['role', 'content']);
-
-interface GeminiContent {
-  role: 'user' | 'model';
-  parts: Array<{ text: string }>;
-}
+const HANDLED_JSON_SCHEMA_FIELDS: ReadonlySet<string> = new Set(['name', 'schema', 'strict']);
 
 /** Builds `POST {baseUrl}/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse` when `req.stream`. */
 export function toRequest(req: ChatRequest, target: UpstreamTarget): UpstreamHttpRequest {
   assertExpressible(PROVIDER, req, HANDLED_FIELDS);
-  const { system, contents } = mapMessages(req.messages);
+  const { systemInstruction, contents } = mapMessages(req.messages);
   const body: Record<string, unknown> = { contents };
-  if (system !== null) body.systemInstruction = { parts: [{ text: system }] };
-  const generationConfig: Record<string, unknown> = {};
-  const maxTokens = req.max_tokens ?? req.max_completion_tokens;
-  if (maxTokens != null) generationConfig.maxOutputTokens = maxTokens;
-  if (req.temperature != null) generationConfig.temperature = req.temperature;
-  if (req.top_p != null) generationConfig.topP = req.top_p;
-  if (req.stop != null) generationConfig.stopSequences = typeof req.stop === 'string' ? [req.stop] : req.stop;
+  if (systemInstruction !== null) body.systemInstruction = systemInstruction;
+  const { tools, toolConfig } = toGeminiTools({ tools: req.tools, tool_choice: req.tool_choice, parallel_tool_calls: req.parallel_tool_calls });
+  if (tools !== undefined) body.tools = tools;
+  if (toolConfig !== undefined) body.toolConfig = toolConfig;
+  const generationConfig = generationConfigOf(req);
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   const method = req.stream === true ? 'streamGenerateContent?alt=sse' : 'generateContent';
   return {
@@ -60,43 +79,52 @@ export function toRequest(req: ChatRequest, target: UpstreamTarget): UpstreamHtt
   };
 }
 
-/**
- * Splits canonical messages into Gemini's `systemInstruction` text and `contents`. System and
- * developer messages are hoisted wherever they appear and joined by a blank line; assistant
- * turns become role `model`; consecutive same-role turns share one content's parts.
- */
-function mapMessages(input: ChatMessage[]): { system: string | null; contents: GeminiContent[] } {
-  const systemTexts: string[] = [];
-  const contents: GeminiContent[] = [];
-  for (let i = 0; i < input.length; i++) {
-    const message = input[i] as ChatMessage;
-    const { role } = message;
-    if (role !== 'system' && role !== 'developer' && role !== 'user' && role !== 'assistant') {
-      throw new UnsupportedFeatureError(PROVIDER, `messages[${i}].role`, `${String(role)} messages`);
-    }
-    assertExpressible(PROVIDER, message, HANDLED_MESSAGE_FIELDS, `messages[${i}].`);
-    const texts = textsOf(message, i);
-    if (role === 'system' || role === 'developer') {
-      systemTexts.push(...texts);
-      continue;
-    }
-    const geminiRole = role === 'assistant' ? 'model' : 'user';
-    const parts = texts.map((text) => ({ text }));
-    const previous = contents[contents.length - 1];
-    if (previous !== undefined && previous.role === geminiRole) previous.parts.push(...parts);
-    else contents.push({ role: geminiRole, parts });
-  }
-  return { system: systemTexts.length === 0 ? null : systemTexts.join('\n\n'), contents };
+function generationConfigOf(req: ChatRequest): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  const maxTokens = req.max_tokens ?? req.max_completion_tokens;
+  if (maxTokens != null) config.maxOutputTokens = maxTokens;
+  if (req.temperature != null) config.temperature = req.temperature;
+  if (req.top_p != null) config.topP = req.top_p;
+  if (req.stop != null) config.stopSequences = typeof req.stop === 'string' ? [req.stop] : req.stop;
+  if (req.presence_penalty != null) config.presencePenalty = req.presence_penalty;
+  if (req.frequency_penalty != null) config.frequencyPenalty = req.frequency_penalty;
+  if (req.seed != null) config.seed = req.seed;
+  if (req.n != null && req.n !== 1) config.candidateCount = req.n;
+  Object.assign(config, logprobsConfigOf(req.logprobs, req.top_logprobs));
+  Object.assign(config, responseFormatConfigOf(req.response_format));
+  const mediaResolution = mediaResolutionOf(req.messages);
+  if (mediaResolution !== null) config.mediaResolution = mediaResolution;
+  return config;
 }
 
-function textsOf(message: ChatMessage, index: number): string[] {
-  const content = message.content;
-  if (typeof content === 'string') return [content];
-  if (content === null || content === undefined) return [];
-  return content.map((part, j) => {
-    if (part.type !== 'text' || typeof part.text !== 'string') {
-      throw new UnsupportedFeatureError(PROVIDER, `messages[${index}].content[${j}]`, `${String(part.type)} parts`);
+function logprobsConfigOf(logprobs: unknown, topLogprobs: unknown): Record<string, unknown> {
+  const top = typeof topLogprobs === 'number' ? topLogprobs : 0;
+  if (logprobs !== true) {
+    // OpenAI refuses top_logprobs without logprobs; there is nothing to ask Gemini for either.
+    if (top > 0) throw new UnsupportedFeatureError(PROVIDER, 'top_logprobs', 'top_logprobs needs logprobs: true');
+    return {};
+  }
+  return top > 0 ? { responseLogprobs: true, logprobs: top } : { responseLogprobs: true };
+}
+
+function responseFormatConfigOf(format: unknown): Record<string, unknown> {
+  if (format == null) return {};
+  const f = format as { type?: unknown; json_schema?: unknown };
+  switch (f.type) {
+    case 'text':
+      return {};
+    case 'json_object':
+      return { responseMimeType: 'application/json' };
+    case 'json_schema': {
+      const spec = (f.json_schema ?? {}) as Record<string, unknown>;
+      assertExpressible(PROVIDER, spec, HANDLED_JSON_SCHEMA_FIELDS, 'response_format.json_schema.');
+      if (spec.schema == null) return { responseMimeType: 'application/json' };
+      return {
+        responseMimeType: 'application/json',
+        responseJsonSchema: toGeminiJsonSchema(spec.schema, 'response_format.json_schema.schema'),
+      };
     }
-    return part.text;
-  });
+    default:
+      throw new UnsupportedFeatureError(PROVIDER, 'response_format.type', `response_format ${String(f.type)}`);
+  }
 }

@@ -38,7 +38,7 @@ describe('anthropic fromResponse', () => {
       },
     ],
     [
-      'cached prompt tokens count as prompt tokens; non-text blocks are not content',
+      'cached prompt tokens count as prompt tokens; thinking is reasoning_content, not content',
       {
         id: 'msg_2',
         model: 'claude-sonnet-4-5',
@@ -51,7 +51,7 @@ describe('anthropic fromResponse', () => {
         object: 'chat.completion',
         created: NOW_S,
         model: 'claude-sonnet-4-5',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'Done' }, finish_reason: 'length', logprobs: null }],
+        choices: [{ index: 0, message: { role: 'assistant', content: 'Done', reasoning_content: 'hmm' }, finish_reason: 'length', logprobs: null }],
         usage: { prompt_tokens: 1025, completion_tokens: 100, total_tokens: 1125, prompt_tokens_details: { cached_tokens: 1000 } },
       },
     ],
@@ -66,6 +66,61 @@ describe('anthropic fromResponse', () => {
         choices: [{ index: 0, message: { role: 'assistant', content: '' }, finish_reason: 'stop', logprobs: null }],
       },
     ],
+    [
+      'tool_use blocks are tool calls with their input as JSON text; text before them is content',
+      {
+        id: 'msg_4',
+        model: 'claude-sonnet-4-5',
+        content: [
+          { type: 'text', text: 'Checking both.' },
+          { type: 'tool_use', id: 'toolu_01A', name: 'get_weather', input: { city: 'Paris', units: ['c'] } },
+          { type: 'tool_use', id: 'toolu_01B', name: 'now', input: {} },
+          { type: 'redacted_thinking', data: 'x' },
+        ],
+        stop_reason: 'tool_use',
+        usage: { input_tokens: 50, output_tokens: 30 },
+      },
+      {
+        id: 'chatcmpl-msg_4',
+        object: 'chat.completion',
+        created: NOW_S,
+        model: 'claude-sonnet-4-5',
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: 'assistant',
+              content: 'Checking both.',
+              tool_calls: [
+                { id: 'toolu_01A', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris","units":["c"]}' } },
+                { id: 'toolu_01B', type: 'function', function: { name: 'now', arguments: '{}' } },
+              ],
+            },
+            finish_reason: 'tool_calls',
+            logprobs: null,
+          },
+        ],
+        usage: { prompt_tokens: 50, completion_tokens: 30, total_tokens: 80 },
+      },
+    ],
+    [
+      'an answer that is only a tool call has null content, as OpenAI sends it',
+      { id: 'msg_5', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: { a: 1 } }], stop_reason: 'tool_use' },
+      {
+        id: 'chatcmpl-msg_5',
+        object: 'chat.completion',
+        created: NOW_S,
+        model: 'claude-haiku-4-5',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+            finish_reason: 'tool_calls',
+            logprobs: null,
+          },
+        ],
+      },
+    ],
   ])('%s', (_name, body, expected) => {
     expect(fromResponse(body, target)).toEqual(expected);
   });
@@ -73,6 +128,7 @@ describe('anthropic fromResponse', () => {
   it.each<[string, unknown]>([
     ['null', null],
     ['a body without content', { id: 'msg', type: 'message' }],
+    ['a tool_use block without an id', { id: 'msg', content: [{ type: 'tool_use', name: 'f', input: {} }] }],
   ])('throws UpstreamError for %s', (_name, body) => {
     expect(() => fromResponse(body, target)).toThrow(UpstreamError);
   });

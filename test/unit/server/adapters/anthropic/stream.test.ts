@@ -88,14 +88,99 @@ describe('anthropic stream decoder', () => {
   it.each<[string, Record<string, unknown>]>([
     ['ping', { type: 'ping' }],
     ['content_block_stop', { type: 'content_block_stop', index: 0 }],
-    ['a tool input delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{' } }],
-    ['a thinking delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hm' } }],
-    ['a non-text block start', { type: 'content_block_start', index: 1, content_block: { type: 'thinking', thinking: '' } }],
+    ['a tool input delta for a block that is not a tool_use', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{' } }],
+    ['a thinking signature', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQB' } }],
+    ['a citation', { type: 'content_block_delta', index: 0, delta: { type: 'citations_delta', citation: { type: 'char_location' } } }],
+    ['a thinking block that starts empty', { type: 'content_block_start', index: 1, content_block: { type: 'thinking', thinking: '' } }],
+    ['a redacted thinking block', { type: 'content_block_start', index: 1, content_block: { type: 'redacted_thinking', data: 'x' } }],
+    ['an unknown delta type', { type: 'content_block_delta', index: 0, delta: { type: 'future_delta', x: 1 } }],
     ['an event type added later', { type: 'message_annotation', foo: 1 }],
   ])('emits nothing for %s', (_name, event) => {
     const decoder = createStreamDecoder(target);
     decodeAll(decoder, sse([messageStart]));
     expect(decodeAll(decoder, sse([event]))).toEqual([]);
+  });
+
+  it('streams a tool call: id and name first, then argument fragments, then finish_reason tool_calls', () => {
+    const decoder = createStreamDecoder(target);
+    const chunks = decodeAll(
+      decoder,
+      sse([
+        messageStart,
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Checking.' } },
+        { type: 'content_block_stop', index: 0 },
+        { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_01T1', name: 'get_weather', input: {} } },
+        { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '' } },
+        { type: 'ping' },
+        { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city": "San' } },
+        { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: ' Francisco"}' } },
+        { type: 'content_block_stop', index: 1 },
+        { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 47 } },
+        { type: 'message_stop' },
+      ]),
+    );
+    expect(chunks.map((c) => c.choices[0]?.delta ?? null)).toEqual([
+      { role: 'assistant', content: '' },
+      { content: 'Checking.' },
+      { tool_calls: [{ index: 0, id: 'toolu_01T1', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: '{"city": "San' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: ' Francisco"}' } }] },
+      {},
+      null,
+    ]);
+    expect(chunks[5]?.choices[0]?.finish_reason).toBe('tool_calls');
+    expect(chunks[6]?.usage).toEqual({ prompt_tokens: 125, completion_tokens: 47, total_tokens: 172, prompt_tokens_details: { cached_tokens: 100 } });
+    expect(decoder.done).toBe(true);
+  });
+
+  it('numbers parallel tool calls in block order and gives a call without input fragments "{}"', () => {
+    const decoder = createStreamDecoder(target);
+    const chunks = decodeAll(
+      decoder,
+      sse([
+        messageStart,
+        { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_a', name: 'now', input: {} } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } },
+        { type: 'content_block_stop', index: 0 },
+        { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_b', name: 'get_weather', input: {} } },
+        { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"city":"Oslo"}' } },
+        { type: 'content_block_stop', index: 1 },
+        { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_c', name: 'echo', input: { text: 'whole' } } },
+        { type: 'content_block_stop', index: 2 },
+      ]),
+    );
+    expect(chunks.slice(1).map((c) => c.choices[0]?.delta)).toEqual([
+      { tool_calls: [{ index: 0, id: 'toolu_a', type: 'function', function: { name: 'now', arguments: '' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: '{}' } }] },
+      { tool_calls: [{ index: 1, id: 'toolu_b', type: 'function', function: { name: 'get_weather', arguments: '' } }] },
+      { tool_calls: [{ index: 1, function: { arguments: '{"city":"Oslo"}' } }] },
+      { tool_calls: [{ index: 2, id: 'toolu_c', type: 'function', function: { name: 'echo', arguments: '{"text":"whole"}' } }] },
+    ]);
+  });
+
+  it('streams thinking as reasoning_content, ahead of the answer text', () => {
+    const decoder = createStreamDecoder(target);
+    const chunks = decodeAll(
+      decoder,
+      sse([
+        messageStart,
+        { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Let me think' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQB' } },
+        { type: 'content_block_stop', index: 0 },
+        { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+        { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: '42' } },
+        { type: 'content_block_stop', index: 1 },
+      ]),
+    );
+    expect(chunks.slice(1).map((c) => c.choices[0]?.delta)).toEqual([{ reasoning_content: 'Let me think' }, { content: '42' }]);
+  });
+
+  it('throws UpstreamError for a tool_use block without an id', () => {
+    const decoder = createStreamDecoder(target);
+    decodeAll(decoder, sse([messageStart]));
+    expect(() => decodeAll(decoder, sse([{ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', name: 'f', input: {} } }]))).toThrow(UpstreamError);
   });
 
   it('emits text a content block starts with', () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UpstreamError } from '../../../../../server/adapters/openai/error.js';
-import { fromResponse, unixNow } from '../../../../../server/adapters/openai/response.js';
+import { fromResponse, normalizeUsage, unixNow } from '../../../../../server/adapters/openai/response.js';
 import type { UpstreamTarget } from '../../../../../server/adapters/types.js';
 
 const target: UpstreamTarget = { baseUrl: 'https://api.openai.com/v1', apiKey: 'k', upstreamModel: 'gpt-4o-mini' };
@@ -34,6 +34,13 @@ describe('openai fromResponse', () => {
     expect(fromResponse(body, target)).toEqual({ ...completion, created: NOW_S });
   });
 
+  it('puts DeepSeek cache hits where OpenAI reports cached tokens, leaving the body as it came', () => {
+    const body = { ...structuredClone(completion), usage: { prompt_tokens: 50, completion_tokens: 1, total_tokens: 51, prompt_cache_hit_tokens: 32, prompt_cache_miss_tokens: 18 } };
+    const copy = structuredClone(body);
+    expect(fromResponse(body, target).usage).toEqual({ ...copy.usage, prompt_tokens_details: { cached_tokens: 32 } });
+    expect(body).toEqual(copy);
+  });
+
   it.each<[string, unknown]>([
     ['null', null],
     ['a string', 'oops'],
@@ -46,5 +53,15 @@ describe('openai fromResponse', () => {
 describe('unixNow', () => {
   it('is whole seconds since the epoch', () => {
     expect(unixNow()).toBe(NOW_S);
+  });
+});
+
+describe('normalizeUsage', () => {
+  it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    ['OpenAI usage stays as it is', { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6, prompt_tokens_details: { cached_tokens: 2 } }, { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6, prompt_tokens_details: { cached_tokens: 2 } }],
+    ['DeepSeek hits fill cached_tokens', { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6, prompt_cache_hit_tokens: 4 }, { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6, prompt_cache_hit_tokens: 4, prompt_tokens_details: { cached_tokens: 4 } }],
+    ['a reported cached_tokens wins', { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6, prompt_cache_hit_tokens: 4, prompt_tokens_details: { cached_tokens: 3 } }, { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6, prompt_cache_hit_tokens: 4, prompt_tokens_details: { cached_tokens: 3 } }],
+  ])('%s', (_name, usage, expected) => {
+    expect(normalizeUsage(usage as never)).toEqual(expected);
   });
 });
