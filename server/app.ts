@@ -7,22 +7,38 @@ import type { PolicyRuntime } from './policy-runtime.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { requestId } from './plugins/request-id.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
+import { registerEmbeddings } from './routes/embeddings.js';
 import { registerHealth } from './routes/health.js';
+import { registerMessages } from './routes/messages.js';
 import { registerModels } from './routes/models.js';
 import { registerPolicy } from './routes/policy.js';
 import { createTransport, type Transport } from './transport/pool.js';
 import type { TrafficRecorder } from './recording/recorder.js';
+import { registerAuth } from './keys/auth.js';
+import type { KeyStore } from './keys/store.js';
+import { registerKeys } from './routes/keys.js';
+import { registerSpend } from './routes/spend.js';
+import type { BudgetStore } from './budgets/types.js';
+import type { SpendLedger } from './ledger/query.js';
 
 /** Request bodies up to 32 MiB: long-context prompts with inline images exceed Fastify's 1 MiB default. */
 export const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 
 export interface AppOptions {
   runtime: PolicyRuntime;
-  /** Pino logger options, or false for none (tests, benchmarks). */
-  logger?: boolean | { level: string };
+  /** Pino logger options, or false for none (tests, benchmarks); `stream` is where lines go (default stdout). */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
   transport?: Transport;
   /** Where served requests are recorded; none by default. Closed (flushed) with the app. */
   recorder?: TrafficRecorder | undefined;
+  /** Virtual keys: when given, /v1 requests authenticate by key and the keys admin API is served. The caller closes it. */
+  keys?: KeyStore | undefined;
+  /** Budget reservations (local or Redis); none: budgets are not enforced. The caller closes it. */
+  budgets?: BudgetStore | undefined;
+  /** Where settled charges go (SQLite or PostgreSQL); GET /v1/switchyard/spend reads it. The caller closes it. */
+  ledger?: SpendLedger | undefined;
+  /** This process's name in the ledger. */
+  instance?: string;
 }
 
 /** A reload that was refused: when, and its `file:line:col: CODE: message` lines. */
@@ -71,7 +87,15 @@ export function buildApp(opts: AppOptions): Gateway {
     await opts.recorder?.close();
   });
   registerErrorHandler(app);
-  registerChatCompletions(app, { runtime, transport, recorder: opts.recorder });
+  if (opts.keys) {
+    registerAuth(app, { store: opts.keys });
+    registerKeys(app, { store: opts.keys });
+  }
+  const pipeline = { runtime, transport, recorder: opts.recorder, budgets: opts.budgets, ledger: opts.ledger, instance: opts.instance ?? '' };
+  if (opts.ledger) registerSpend(app, { ledger: opts.ledger });
+  registerChatCompletions(app, pipeline);
+  registerMessages(app, pipeline);
+  registerEmbeddings(app, pipeline);
   registerModels(app, runtime);
   registerHealth(app, runtime);
   registerPolicy(app, runtime, () => status);

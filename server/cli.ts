@@ -6,6 +6,9 @@ import { runSimCli } from '../bench/sim/cli.js';
 import { runTokens, TOKENS_HELP } from '../engine/src/tools/tokens.js';
 import { DIFF_HELP, DRY_RUN_HELP, runDiffCli, runDryRunCli } from './tools/dry-run/index.js';
 import { runPolicy } from './tools/policy/index.js';
+import { RECONCILE_HELP, runReconcileCli } from './tools/reconcile/index.js';
+import { runSpendCli, SPEND_HELP } from './tools/spend/index.js';
+import { KEYS_HELP, runKeys } from './tools/keys/index.js';
 
 const USAGE = `usage: switchyard <command> [options]
 
@@ -17,6 +20,9 @@ commands:
   policy  the policy toolchain: check, test, explain, fmt (switchyard policy <verb> --help)
   dry-run replay recorded traffic through a policy: what it would have cost, decided, saved
   diff    replay recorded traffic through two policies: which decisions change, at what cost
+  spend   what the ledger charged, by team, key, user, model or route
+  reconcile compare a provider's cost export (OpenAI, Anthropic) with the ledger, by day and model
+  keys    virtual keys for clients: create, list, revoke (switchyard keys --help)
 
 Run \`switchyard <command> --help\` for a command's options.`;
 
@@ -27,8 +33,11 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number | void>
   sim: { run: runSimCli },
   demo: { run: runDemo, help: DEMO_HELP },
   tokens: { run: runTokens, help: TOKENS_HELP },
+  spend: { run: (argv) => runSpendCli(argv), help: SPEND_HELP },
+  reconcile: { run: (argv) => runReconcileCli(argv), help: RECONCILE_HELP },
   // No help here: each verb answers its own --help.
   policy: { run: runPolicy },
+  keys: { run: runKeys, help: KEYS_HELP },
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -18,6 +18,10 @@ interface ErrorSpec {
 export const GATEWAY_ERRORS = {
   SY_REQUEST_INVALID: { status: 400, type: 'invalid_request_error', code: 'invalid_request', description: 'the request body is not a valid chat completion request' },
   SY_REQUEST_UNSUPPORTED: { status: 400, type: 'invalid_request_error', code: 'unsupported_parameter', description: 'no candidate provider can express a parameter of the request' },
+  SY_KEY_INVALID: { status: 401, type: 'authentication_error', code: 'invalid_api_key', description: 'the request carries no virtual key, or one that is unknown or revoked (or a wrong master key on the admin API)' },
+  SY_KEY_MODEL_NOT_ALLOWED: { status: 403, type: 'permission_error', code: 'model_not_allowed', description: "the virtual key's allowed models do not include the requested model" },
+  SY_KEY_ROUTE_NOT_ALLOWED: { status: 403, type: 'permission_error', code: 'route_not_allowed', description: "the virtual key's allowed routes do not include the route the policy chose" },
+  SY_KEY_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'key_not_found', description: 'the admin API has no virtual key with this id' },
   SY_MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'model_not_found', description: 'no route of the policy answers the requested model' },
   SY_ROUTE_NOT_FOUND: { status: 404, type: 'invalid_request_error', code: 'not_found', description: 'no such endpoint' },
   SY_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error', code: 'request_too_large', description: 'the request body exceeds the gateway limit' },
@@ -27,6 +31,8 @@ export const GATEWAY_ERRORS = {
   SY_UPSTREAM_RATE_LIMITED: { status: 429, type: 'rate_limit_error', code: 'upstream_rate_limited', description: 'every candidate provider answered 429' },
   SY_UPSTREAM_FAILED: { status: 502, type: 'api_error', code: 'upstream_error', description: 'every candidate provider failed (5xx or connection error)' },
   SY_UPSTREAM_TIMEOUT: { status: 504, type: 'api_error', code: 'upstream_timeout', description: 'the provider did not answer in time' },
+  SY_BUDGET_EXCEEDED: { status: 429, type: 'rate_limit_error', code: 'budget_exceeded', description: 'a budget the request falls under would be exceeded by its worst case; the message says what is left and when it resets' },
+  SY_BUDGET_STORE_UNAVAILABLE: { status: 503, type: 'server_error', code: 'budget_store_unavailable', description: 'budgets cannot be checked (Redis unreachable) and the policy fails closed' },
   SY_STREAM_INTERRUPTED: { status: 502, type: 'api_error', code: 'stream_interrupted', description: 'the provider cut a stream after it had started; sent as an error event' },
   SY_INTERNAL: { status: 500, type: 'server_error', code: 'internal_error', description: 'a bug in the gateway' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -9,6 +9,14 @@ import { resolve } from 'node:path';
 import { TrafficRecorder } from './recording/recorder.js';
 import { TrafficWriter } from './recording/writer.js';
 import { createTransport, DEFAULT_TIMEOUTS } from './transport/pool.js';
+import { hostname } from 'node:os';
+import { KeyStore, keysDbPath } from './keys/store.js';
+import { createLedger, SqliteLedger } from './ledger/index.js';
+import { createBudgetStore, LocalBudgetStore } from './budgets/index.js';
+import type { BudgetStore } from './budgets/types.js';
+
+/** The longest budget window there is (a calendar month): how far back budgets resume from the ledger. */
+const LONGEST_WINDOW_MS = 31 * 24 * 3600 * 1000;
 
 export const SERVE_HELP = `usage: switchyard serve [--policy FILE] [--port N] [--host ADDR] [--no-watch] [--record FILE]
 
@@ -25,6 +33,9 @@ options:
   --port N        port to listen on (default: $PORT, else 8080)
   --host ADDR     address to bind (default: $HOST, else 127.0.0.1)
   --no-watch      do not watch the policy file; reload only on SIGHUP
+  --db FILE       the SQLite file of virtual keys and of the spend ledger (default:
+                  $SWITCHYARD_DB, else ./switchyard.db); with DATABASE_URL set the ledger is
+                  PostgreSQL, and with REDIS_URL set budgets are shared through Redis
   --record FILE   append one JSON line per request to FILE (default: the policy's
                   recording.path, if it sets one); rotation and redaction come from the
                   policy's recording settings (default: rotate at 100 MB, keep 5, no prompt text)
@@ -40,7 +51,7 @@ export async function runServe(argv: string[]): Promise<number> {
     args: argv,
     options: {
       policy: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'no-watch': { type: 'boolean' },
-      record: { type: 'string' },
+      record: { type: 'string' }, db: { type: 'string' },
     },
     strict: true,
   });
@@ -67,8 +78,24 @@ export async function runServe(argv: string[]): Promise<number> {
     : new TrafficRecorder(new TrafficWriter({ path: resolve(recordPath), maxBytes: recording.maxBytes, keep: recording.keep }));
   // The connect limit is the transport's own, so it is read once, at start.
   const transport = createTransport({ ...DEFAULT_TIMEOUTS, connectMs: result.compiled.policy.resilience.timeouts.connectMs });
-  const gateway = buildApp({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' }, recorder, transport });
+  const dbPath = keysDbPath(values.db);
+  const keys = new KeyStore(dbPath);
+  // The ledger is on by default: every settled charge, in this SQLite file or in PostgreSQL.
+  const ledger = await createLedger(values.db === undefined ? {} : { sqlitePath: dbPath });
+  const policy = result.compiled.policy;
+  const instance = `${hostname()}:${process.pid}`;
+  // The store logs through the server's logger, which exists once the app does.
+  const budgets: BudgetStore = createBudgetStore(policy, {
+    redisUrl: process.env.REDIS_URL,
+    log: { warn: (obj, msg) => gateway.app.log.warn(obj, msg), error: (obj, msg) => gateway.app.log.error(obj, msg) },
+  });
+  const gateway = buildApp({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' }, recorder, transport, keys, ledger, instance, budgets });
   const log = gateway.app.log;
+  if (budgets instanceof LocalBudgetStore && ledger instanceof SqliteLedger) {
+    // One process holds the budgets: they resume from what the ledger says was spent.
+    budgets.resume(ledger.charges(Date.now() - LONGEST_WINDOW_MS));
+  }
+  if (policy.budgets.length > 0) log.info(`${policy.budgets.length} budget(s) enforced ${process.env.REDIS_URL ? 'through Redis' : 'in this process'}; ledger: ${ledger instanceof SqliteLedger ? ledger.path : 'PostgreSQL'}`);
   if (recorder) log.info(`recording traffic to ${recorder.writer.path} (redaction: ${recording.redaction})`);
   const warnUncredentialed = (served: PolicyRuntime): void => {
     for (const { provider, env } of providersWithoutCredentials(served)) {
@@ -115,7 +142,11 @@ export async function runServe(argv: string[]): Promise<number> {
       log.info('shutting down: finishing requests in flight');
       stopWatching.abort();
       process.off('SIGHUP', onHangup);
-      gateway.app.close().then(() => transport.close()).then(resolve, resolve);
+      gateway.app.close()
+        .then(() => transport.close())
+        .then(() => Promise.all([budgets.close(), ledger.close()]))
+        .then(() => keys.close())
+        .then(resolve, resolve);
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

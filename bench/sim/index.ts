@@ -1,5 +1,6 @@
 // The simulated LLM providers every test, benchmark and demo runs against: one node:http server
-// speaking the OpenAI, Anthropic and Gemini wire formats, with scripted latency and faults.
+// speaking the OpenAI, Anthropic and Gemini wire formats (chat, and OpenAI and Gemini
+// embeddings), with scripted latency and faults.
 // Nothing here reaches a real provider, and every answer says it is simulated: replies start with
 // `[simulated <model>]`, every response carries `x-simulated: true`, and OpenAI bodies carry
 // `system_fingerprint: "simulated"`.
@@ -9,6 +10,8 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { anthropicAuth, anthropicFault, anthropicInvalidJson, anthropicMessages } from './anthropic.js';
+import { geminiEmbed, openaiEmbeddings } from './embeddings.js';
+import { ServedAccount, type SimPrices } from './exports.js';
 import { geminiAuth, geminiFault, geminiGenerate, geminiInvalidJson } from './gemini.js';
 import {
   openaiAuth, openaiChat, openaiFault, openaiInvalidJson, openaiModel, openaiModelList, openaiNotFound,
@@ -42,6 +45,12 @@ export interface SimOptions {
    * Anthropic, `x-goog-api-key` or `?key=` for Gemini) or get that provider's real auth error.
    */
   apiKey?: string;
+  /**
+   * When set, the sim keeps an account of the tokens it bills, priced with these (USD per million,
+   * by upstream model name; `pricesOf(policy.models)`), and serves it as OpenAI's
+   * GET /v1/organization/costs and Anthropic's GET /v1/organizations/cost_report (exports.ts).
+   */
+  prices?: SimPrices;
 }
 
 /** A running sim. */
@@ -69,6 +78,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
   const chunkDelayMs = Math.max(0, opts.chunkDelayMs ?? 0);
   const apiKey = opts.apiKey;
   const faults = new Map<string, SimFault>(Object.entries(opts.models ?? {}));
+  const account = opts.prices === undefined ? undefined : new ServedAccount(opts.prices);
   const plain = plainScenario(Math.max(0, opts.latencyMs ?? 0));
   const listedIds = [...new Set([...WELL_KNOWN_MODELS, ...faults.keys()])];
   const listed = new Set(listedIds);
@@ -103,19 +113,22 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     const ctx = { id, nowS: Math.floor(Date.now() / 1000), replyTokens };
     let reply: Reply;
     switch (route.kind) {
-      case 'openai-chat': reply = openaiChat(body, ctx); break;
+      case 'openai-chat': reply = openaiChat(body, ctx, { omitStreamUsage: scenario.omitStreamUsage }); break;
       case 'openai-models': reply = modelList; break;
       case 'openai-model': reply = openaiModel(route.id, listed); break;
       case 'anthropic-messages': reply = anthropicMessages(req.headers, body, ctx); break;
       case 'gemini': reply = geminiGenerate(route.model, body, route.framing, ctx); break;
+      case 'openai-embeddings': reply = openaiEmbeddings(body); break;
+      case 'gemini-embed': reply = geminiEmbed(route.model, body, route.batch); break;
     }
+    account?.record(route, body, reply, scenario.cutAfterChunks);
     if (reply.kind === 'json') sendJson(res, reply, extra, scenario.cutAfterChunks >= 0 && reply.status === 200);
     else sendStream(res, reply, extra, chunkDelayMs, scenario.cutAfterChunks, timers);
   };
 
   const proceed = (route: Route, req: IncomingMessage, res: ServerResponse, path: string, query: string,
     body: unknown, badJson: boolean): void => {
-    const model = route.kind === 'gemini' ? route.model
+    const model = route.kind === 'gemini' || route.kind === 'gemini-embed' ? route.model
       : isObject(body) && typeof body.model === 'string' ? body.model : undefined;
     const scenario = resolveScenario(plain, model === undefined ? undefined : faults.get(model), req.headers);
     if (scenario.reset) return resetSocket(req);
@@ -134,6 +147,8 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
+    const exported = account?.answer(req.method ?? 'GET', path, query);
+    if (exported !== undefined) return sendJson(res, exported, undefined);
     const route = matchRoute(req.method ?? 'GET', path, query);
     if (req.method !== 'POST') {
       proceed(route, req, res, path, query, undefined, false);

@@ -8,6 +8,8 @@ export type Route =
   | { readonly kind: 'openai-model'; readonly id: string }
   | { readonly kind: 'anthropic-messages' }
   | { readonly kind: 'gemini'; readonly model: string; readonly framing: GeminiStreamFraming }
+  | { readonly kind: 'openai-embeddings' }
+  | { readonly kind: 'gemini-embed'; readonly model: string; readonly batch: boolean }
   | { readonly kind: 'not-found' };
 
 /** The wire format a route answers in, errors included. */
@@ -17,6 +19,7 @@ export type Provider = 'openai' | 'anthropic' | 'gemini';
 const OPENAI_CHAT: Route = { kind: 'openai-chat' };
 const OPENAI_MODELS: Route = { kind: 'openai-models' };
 const ANTHROPIC_MESSAGES: Route = { kind: 'anthropic-messages' };
+const OPENAI_EMBEDDINGS: Route = { kind: 'openai-embeddings' };
 const NOT_FOUND: Route = { kind: 'not-found' };
 
 // Gemini is served under both API versions; v1beta is what the SDKs use by default.
@@ -27,6 +30,7 @@ export function matchRoute(method: string, path: string, query: string): Route {
   if (method === 'POST') {
     if (path === '/v1/chat/completions') return OPENAI_CHAT;
     if (path === '/v1/messages') return ANTHROPIC_MESSAGES;
+    if (path === '/v1/embeddings') return OPENAI_EMBEDDINGS;
     for (const prefix of GEMINI_PREFIXES) {
       if (!path.startsWith(prefix)) continue;
       const rest = path.slice(prefix.length);
@@ -38,6 +42,8 @@ export function matchRoute(method: string, path: string, query: string): Route {
       if (action === 'streamGenerateContent') {
         return { kind: 'gemini', model, framing: new URLSearchParams(query).get('alt') === 'sse' ? 'sse' : 'array' };
       }
+      if (action === 'embedContent') return { kind: 'gemini-embed', model, batch: false };
+      if (action === 'batchEmbedContents') return { kind: 'gemini-embed', model, batch: true };
       return NOT_FOUND;
     }
     return NOT_FOUND;
@@ -54,7 +60,7 @@ export function matchRoute(method: string, path: string, query: string): Route {
 /** Returns the wire format of a route; unknown paths answer as OpenAI does. */
 export function providerOf(route: Route): Provider {
   if (route.kind === 'anthropic-messages') return 'anthropic';
-  if (route.kind === 'gemini') return 'gemini';
+  if (route.kind === 'gemini' || route.kind === 'gemini-embed') return 'gemini';
   return 'openai';
 }
 

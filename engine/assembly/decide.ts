@@ -19,10 +19,10 @@ import {
   EXCLUDED_NO_TOOLS, EXCLUDED_NO_VISION, EXCLUDED_NO_JSON_MODE, EXCLUDED_CAPABILITY_REQUIRED, EXCLUDED_QUALITY,
   EXCLUDED_OVER_COST_CAP, EXCLUDED_OVER_LATENCY, PR_MAX_LATENCY_MS,
   TRAIL_MATCHED, TRAIL_MODEL_MISMATCH, TRAIL_METADATA_MISMATCH, TRAIL_TOKENS_OUT_OF_RANGE,
-  TRAIL_COMPLEXITY_OUT_OF_RANGE, TRAIL_WHEN_FALSE, TRAIL_STEP_LIMIT, TRAIL_FALLBACK,
+  TRAIL_COMPLEXITY_OUT_OF_RANGE, TRAIL_WHEN_FALSE, TRAIL_STEP_LIMIT, TRAIL_FALLBACK, TRAIL_FORCED, REQ_FORCE_ROUTE,
   STRATEGY_CHEAPEST, STRATEGY_FASTEST, STRATEGY_WEIGHTED, SPLIT_USER, SPLIT_SESSION,
   CAP_TOOLS, CAP_VISION, CAP_JSON_MODE, CAP_EMBEDDING, FLAG_EMBEDDING, EXCLUDED_WRONG_TYPE,
-  TOKENIZER_O200K, TOKENIZER_CL100K, TOKENIZER_ESTIMATE, PM_TOKENIZER, PM_CONTEXT_WINDOW, PM_MAX_OUTPUT,
+  TOKENIZER_O200K, TOKENIZER_CL100K, TOKENIZER_ESTIMATE, PM_TOKENIZER, PM_CONTEXT_WINDOW, PM_MAX_OUTPUT, PM_CHARS_PER_TOKEN,
   PM_CAPABILITIES, PM_QUALITY,
   PR_MATCH_MODELS, PR_MATCH_META, PR_CANDIDATES, PR_EXPECTED_OUTPUT, PR_TOKENS_MIN, PR_TOKENS_MAX,
   PR_COMPLEXITY_MIN, PR_COMPLEXITY_MAX, PR_WHEN, PR_STRATEGY, PR_MIN_QUALITY, PR_REQUIRED_CAPS, PR_MAX_COST,
@@ -32,7 +32,7 @@ import {
   programBase, routeCount, routeOffsets, modelAt, matchModelsOf, matchMetaOf, candidatesOf, weightsOf, weightsBase,
 } from "./program";
 import { estimateCostUsd, batchCostUsd } from "./cost";
-import { exactPromptTokens, promptChars, estimatedPromptTokens, imageTokens } from "./chat";
+import { exactPromptTokens, promptChars, estimatedPromptTokens, imageTokens, largestTokens, largestChars } from "./chat";
 import { computeFeatures, complexityScore, defaultWeightsPtr } from "./features";
 import { FEAT_COMPLEXITY, FEATURES_SIZE } from "./features-layout";
 import { evalExpression } from "./expr";
@@ -43,6 +43,10 @@ const UNCOUNTED: u32 = 0xffffffff;
 let promptO200k: u32 = 0;
 let promptCl100k: u32 = UNCOUNTED;
 let promptCharCount: u32 = UNCOUNTED;
+// The largest single input under each count (embeddings are checked input by input).
+let largestO200k: u32 = 0;
+let largestCl100k: u32 = 0;
+let largestInputChars: u32 = 0;
 
 // Scratch for reordering up to DEC_CANDIDATES_MAX candidate records.
 const scratch = heap.alloc(DEC_CANDIDATES_MAX * DEC_CANDIDATE_SIZE);
@@ -95,15 +99,29 @@ function promptTokensFor(m: u32, req: usize, text: usize, segs: usize): u64 {
   if (tokenizer == TOKENIZER_O200K) {
     prompt = promptO200k;
   } else if (tokenizer == TOKENIZER_CL100K) {
-    if (promptCl100k == UNCOUNTED) promptCl100k = exactPromptTokens(TOKENIZER_CL100K, req, text, segs);
+    if (promptCl100k == UNCOUNTED) {
+      promptCl100k = exactPromptTokens(TOKENIZER_CL100K, req, text, segs);
+      largestCl100k = largestTokens;
+    }
     prompt = promptCl100k;
     if ((load<u32>(req, REQ_FLAGS) & FLAG_CL100K_ESTIMATED) != 0) exact = 0;
   } else {
-    if (promptCharCount == UNCOUNTED) promptCharCount = promptChars(req, text, segs);
+    if (promptCharCount == UNCOUNTED) {
+      promptCharCount = promptChars(req, text, segs);
+      largestInputChars = largestChars;
+    }
     prompt = estimatedPromptTokens(m, req, promptCharCount);
     exact = 0;
   }
   return (<u64>exact << 32) | <u64>(prompt + imageTokens(m, req));
+}
+
+/** The longest single input of the request under model `m`'s tokenizer (estimated from code points when not public). */
+function largestInput(m: u32): u32 {
+  const tokenizer = load<u32>(modelAt(m), PM_TOKENIZER);
+  if (tokenizer == TOKENIZER_O200K) return largestO200k;
+  if (tokenizer == TOKENIZER_CL100K) return largestCl100k;
+  return <u32>Math.ceil(<f64>largestInputChars / load<f64>(modelAt(m), PM_CHARS_PER_TOKEN));
 }
 
 /** Why candidate model `m` of route `r` cannot serve now; EXCLUDED_NONE when it can. */
@@ -114,10 +132,12 @@ function exclusion(m: u32, r: usize, req: usize, snap: usize, entries: u32, prom
     if (circuit == CIRCUIT_OPEN) return EXCLUDED_CIRCUIT_OPEN;
   }
   const model = modelAt(m);
-  if (<u64>promptTokens + <u64>outputTokens > <u64>load<u32>(model, PM_CONTEXT_WINDOW)) return EXCLUDED_CONTEXT;
+  const flags = load<u32>(req, REQ_FLAGS);
+  // Embeddings inputs are embedded one by one: the longest must fit, not their sum.
+  const fitting = (flags & FLAG_EMBEDDING) != 0 ? largestInput(m) : promptTokens;
+  if (<u64>fitting + <u64>outputTokens > <u64>load<u32>(model, PM_CONTEXT_WINDOW)) return EXCLUDED_CONTEXT;
   if (outputTokens > load<u32>(model, PM_MAX_OUTPUT)) return EXCLUDED_MAX_OUTPUT;
   const caps = load<u32>(model, PM_CAPABILITIES);
-  const flags = load<u32>(req, REQ_FLAGS);
   if (((flags & FLAG_EMBEDDING) != 0) != ((caps & CAP_EMBEDDING) != 0)) return EXCLUDED_WRONG_TYPE;
   if ((flags & FLAG_TOOLS) != 0 && (caps & CAP_TOOLS) == 0) return EXCLUDED_NO_TOOLS;
   if ((flags & FLAG_IMAGES) != 0 && (caps & CAP_VISION) == 0) return EXCLUDED_NO_VISION;
@@ -300,6 +320,8 @@ function appendRoute(dec: usize, count: u32, ri: u32, req: usize, text: usize, s
  * cost estimates assume, packed as (rewrite << 32) | output.
  */
 function maxTokensOf(r: usize, req: usize): u64 {
+  // An embedding has no output to limit or pay for.
+  if ((load<u32>(req, REQ_FLAGS) & FLAG_EMBEDDING) != 0) return 0;
   const set = (load<u32>(req, REQ_FLAGS) & FLAG_MAX_TOKENS_SET) != 0;
   const asked = load<u32>(req, REQ_MAX_TOKENS);
   const def = load<u32>(r, PR_MAX_TOKENS_DEFAULT);
@@ -330,11 +352,16 @@ export function evaluate(req: usize, text: usize, segs: usize, snap: usize, snap
     promptO200k = load<u32>(req, REQ_PRE_O200K);
     promptCl100k = load<u32>(req, REQ_PRE_CL100K);
     promptCharCount = load<u32>(req, REQ_PRE_CHARS);
+    // Records keep totals only: a replayed embeddings request is checked as one input.
+    largestO200k = promptO200k;
+    largestCl100k = promptCl100k;
+    largestInputChars = promptCharCount;
     memory.copy(features, text + <usize>load<u32>(req, REQ_PRE_FEATURES), FEATURES_SIZE);
   } else {
     // The o200k_base count is the request's canonical size: routes match on it and the
     // features use it. Other tokenizers are counted only if a listed candidate needs them.
     promptO200k = exactPromptTokens(TOKENIZER_O200K, req, text, segs);
+    largestO200k = largestTokens;
     promptCl100k = UNCOUNTED;
     promptCharCount = UNCOUNTED;
     computeFeatures(text, load<u32>(req, REQ_CONTENT_LEN), promptO200k, turns, features);
@@ -348,11 +375,13 @@ export function evaluate(req: usize, text: usize, segs: usize, snap: usize, snap
   store<f64>(dec, complexity, DEC_COMPLEXITY);
 
   let trail: u32 = 0;
+  const forced = load<u32>(req, REQ_FORCE_ROUTE);
   for (let i: u32 = 0; i < routeCount; i++) {
     const r = unchecked(routeOffsets[i]);
-    const outcome = routeOutcome(r, req, complexity, features, text);
+    if (forced < routeCount && i != forced) continue;
+    const outcome = forced < routeCount ? TRAIL_FORCED : routeOutcome(r, req, complexity, features, text);
     trail = trailStep(dec, trail, i, outcome);
-    if (outcome != TRAIL_MATCHED) continue;
+    if (outcome != TRAIL_MATCHED && outcome != TRAIL_FORCED) continue;
     const tokens = maxTokensOf(r, req);
     const outputTokens = <u32>tokens;
     store<u32>(dec, <u32>(tokens >> 32), DEC_MAX_TOKENS);

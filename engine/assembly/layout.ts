@@ -30,8 +30,10 @@ export const NO_ID: u32 = 0xffffffff;
 //   +--------+--------+--------+--------+
 //   |        |pre_o2k |pre_cl  |pre_chr |  240   PRECOUNTED (FLAG_PRECOUNTED): the prompt's
 //   +--------+--------+--------+--------+        counts, as recorded traffic carries them,
-//   |pre_feat|   reserved up to 320     |  256   and the offset of its FEATURES record in the
-//   +--------+--------------------------+        text buffer; the core then counts nothing
+//   |pre_feat|forced  | reserved up to 320|  256   and the offset of its FEATURES record in the
+//   +--------+--------+-------------------+      text buffer; the core then counts nothing.
+//                                                 forced: a route index every match skips to
+//                                                 (a budget's downgrade), NO_ID for none
 //
 // What conditions read besides the features lives in the text buffer too, after the strings:
 // at env_num (8-aligned offset) the f64 NUM slots, at env_str the (offset, length) u32 pairs of
@@ -66,6 +68,7 @@ export const REQ_PRE_O200K: u32 = 244;
 export const REQ_PRE_CL100K: u32 = 248;
 export const REQ_PRE_CHARS: u32 = 252;
 export const REQ_PRE_FEATURES: u32 = 256;
+export const REQ_FORCE_ROUTE: u32 = 260;
 export const REQUEST_SIZE: u32 = 320;
 
 // REQ_FLAGS bits
@@ -176,6 +179,8 @@ export const TRAIL_WHEN_FALSE: u32 = 5;
 export const TRAIL_STEP_LIMIT: u32 = 6;
 /** Entered as the fallback of the route before it; its match is not checked. */
 export const TRAIL_FALLBACK: u32 = 7;
+/** Chosen without matching: a budget downgraded the request to it. */
+export const TRAIL_FORCED: u32 = 8;
 
 // Strategies
 export const STRATEGY_ORDERED: u32 = 0;

@@ -33,6 +33,7 @@ export const REQ_PRE_O200K = 244;
 export const REQ_PRE_CL100K = 248;
 export const REQ_PRE_CHARS = 252;
 export const REQ_PRE_FEATURES = 256;
+export const REQ_FORCE_ROUTE = 260;
 
 export const REQUEST_SIZE = 320;
 
@@ -107,6 +108,7 @@ export const TRAIL_COMPLEXITY_OUT_OF_RANGE = 4;
 export const TRAIL_WHEN_FALSE = 5;
 export const TRAIL_STEP_LIMIT = 6;
 export const TRAIL_FALLBACK = 7;
+export const TRAIL_FORCED = 8;
 
 export const STRATEGY_ORDERED = 0;
 export const STRATEGY_CHEAPEST = 1;

@@ -35,6 +35,8 @@ export interface RequestFeatures {
   images?: { count: number; tiles: number; sizesKnown: boolean } | undefined;
   /** OpenAI tool definitions of the request. */
   tools?: readonly unknown[] | undefined;
+  /** Decide with this route, without matching: a budget downgraded the request to it. */
+  forceRoute?: string | undefined;
   /** `embedding` for POST /v1/embeddings (the input texts are the messages); chat by default. */
   kind?: 'chat' | 'embedding' | undefined;
   /** JSON mode or a JSON schema response format was asked for. */
@@ -116,7 +118,7 @@ export type { Strategy };
 /** What happened to one route as decide() walked the policy, in order. */
 export type TrailOutcome =
   | 'matched' | 'model_mismatch' | 'metadata_mismatch' | 'tokens_out_of_range'
-  | 'complexity_out_of_range' | 'when_false' | 'step_limit' | 'fallback';
+  | 'complexity_out_of_range' | 'when_false' | 'step_limit' | 'fallback' | 'forced';
 
 export interface TrailStep {
   route: string;
@@ -205,6 +207,7 @@ const OUTCOMES: readonly TrailOutcome[] = (() => {
   out[abi.TRAIL_WHEN_FALSE] = 'when_false';
   out[abi.TRAIL_STEP_LIMIT] = 'step_limit';
   out[abi.TRAIL_FALLBACK] = 'fallback';
+  out[abi.TRAIL_FORCED] = 'forced';
   return out;
 })();
 
@@ -237,10 +240,12 @@ export class Decider {
   #view!: DataView;
   /** False when no route has a condition: then no environment is built per request. */
   readonly #hasConditions: boolean;
+  readonly #routeIndex: ReadonlyMap<string, number>;
 
   constructor(compiled: CompiledPolicy) {
     this.compiled = compiled;
     this.#hasConditions = compiled.policy.routes.some((r) => r.when !== null);
+    this.#routeIndex = new Map(compiled.policy.routes.map((r, i) => [r.name, i]));
     this.#core = instantiateCore();
     loadVocabularies(this.#core);
     const ptr = this.#core.reserveProgram(compiled.program.length);
@@ -372,6 +377,7 @@ export class Decider {
       at += FEATURES_SIZE;
     }
     view.setUint32(req + abi.REQ_FLAGS, flags, true);
+    view.setUint32(req + abi.REQ_FORCE_ROUTE, request.forceRoute === undefined ? abi.NO_ID : this.#routeIndex.get(request.forceRoute) ?? abi.NO_ID, true);
     view.setUint32(req + abi.REQ_MESSAGE_COUNT, messages.length, true);
     view.setUint32(req + abi.REQ_MAX_TOKENS, request.maxTokens ?? 0, true);
     view.setUint32(req + abi.REQ_TEXT_LEN, textLen, true);

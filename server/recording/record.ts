@@ -19,6 +19,8 @@ export interface RecordCounting {
   o200k(text: string): number;
   /** cl100k_base prompt tokens of the messages and tools, with chat overhead. */
   cl100kPrompt(messages: RequestFeatures['messages'], tools: readonly unknown[] | undefined): number;
+  /** cl100k_base tokens of one text. */
+  cl100k(text: string): number;
 }
 
 /** Everything one request left behind, before it is turned into a record. */
@@ -78,6 +80,7 @@ export function recordRequest(served: Pick<ServedRequest, 'body' | 'features' | 
   const { body, features, decision, redaction } = served;
   const tools = features.tools;
   return {
+    kind: features.kind ?? 'chat',
     model: features.model,
     metadata: features.metadata ? { ...features.metadata } : null,
     max_tokens: features.maxTokens,
@@ -94,8 +97,13 @@ export function recordRequest(served: Pick<ServedRequest, 'body' | 'features' | 
     prompt_sha256: sha256(JSON.stringify([body.model, body.messages, body.tools ?? null])),
     counts: {
       o200k: decision.promptTokens,
-      cl100k: counting.cl100kPrompt(features.messages, tools),
-      chars: promptChars(features.messages, tools),
+      // Embeddings inputs carry no chat overhead, as the core counts them.
+      cl100k: features.kind === 'embedding'
+        ? features.messages.reduce((n, m) => n + counting.cl100k(m.content), 0)
+        : counting.cl100kPrompt(features.messages, tools),
+      chars: features.kind === 'embedding'
+        ? features.messages.reduce((n, m) => n + [...m.content].length, 0)
+        : promptChars(features.messages, tools),
       features: decision.features,
     },
   };
@@ -125,6 +133,7 @@ export function toRecord(served: ServedRequest, counting: RecordCounting): Traff
 export function replayRequest(record: TrafficRecord): RequestFeatures {
   const r = record.request;
   return {
+    kind: r.kind ?? 'chat',
     model: r.model,
     metadata: r.metadata ?? undefined,
     messages: r.messages.map((m) => ({ role: m.role, content: m.content ?? '', name: m.name })),

@@ -13,6 +13,7 @@ export const coreCounting: RecordCounting = {
   o200k: (text) => countTokens(text, 'o200k_base'),
   // gpt-4 is counted with cl100k_base; text-only messages, so no image tokens are added.
   cl100kPrompt: (messages, tools) => countChatTokens(messages, 'gpt-4', { provider: 'openai', tools }).tokens,
+  cl100k: (text) => countTokens(text, 'cl100k_base'),
 };
 
 /** Records turned into lines per turn of the event loop. */

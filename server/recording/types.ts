@@ -22,6 +22,12 @@ export interface RecordedMessage {
 }
 
 export interface RecordedRequest {
+  /**
+   * Which endpoint the request came to: chat (the chat ingresses) or embedding (POST
+   * /v1/embeddings, whose inputs are the messages). Records written before embeddings were
+   * served have none: they are chat.
+   */
+  kind?: 'chat' | 'embedding';
   model: string;
   metadata: Record<string, string> | null;
   max_tokens: number | null;

@@ -39,7 +39,7 @@ const REASONS = Object.keys({
 } satisfies Record<ExclusionReason, 0>) as ExclusionReason[];
 const OUTCOMES = Object.keys({
   matched: 0, model_mismatch: 0, metadata_mismatch: 0, tokens_out_of_range: 0, complexity_out_of_range: 0,
-  when_false: 0, step_limit: 0, fallback: 0,
+  when_false: 0, step_limit: 0, fallback: 0, forced: 0,
 } satisfies Record<TrailOutcome, 0>) as TrailOutcome[];
 
 const FIELDS = ['status', 'route', 'model', 'candidates', 'excluded', 'eligible', 'max_tokens', 'strategy', 'prompt_tokens', 'trail'];

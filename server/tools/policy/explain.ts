@@ -115,6 +115,7 @@ async function readInput(path: string, io: Io): Promise<string> {
 
 const OUTCOME_WORDS: Record<TrailOutcome, string> = {
   matched: 'matched: this route decides',
+  forced: 'chosen without matching: a budget downgraded the request to it',
   model_mismatch: 'skipped: the requested model is not in its match.model',
   metadata_mismatch: 'skipped: the request metadata differs from its match.metadata',
   tokens_out_of_range: 'skipped: the prompt tokens are outside its match.prompt_tokens',

@@ -18,7 +18,7 @@ describe('matchRoute', () => {
 
   it('says not-found for other paths and methods', () => {
     expect(matchRoute('GET', '/v1/chat/completions', '')).toEqual({ kind: 'not-found' });
-    expect(matchRoute('POST', '/v1/embeddings', '')).toEqual({ kind: 'not-found' });
+    expect(matchRoute('POST', '/v1/completions', '')).toEqual({ kind: 'not-found' });
     expect(matchRoute('POST', '/v1beta/models/gemini-2.0-flash:countTokens', '')).toEqual({ kind: 'not-found' });
     expect(matchRoute('POST', '/v1beta/models/:generateContent', '')).toEqual({ kind: 'not-found' });
     expect(matchRoute('GET', '/', '')).toEqual({ kind: 'not-found' });

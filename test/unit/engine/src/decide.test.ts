@@ -469,3 +469,30 @@ routes:
     expect(ask('chat')).toEqual([['embed', 'wrong_type'], ['nano', null]]);
   });
 });
+
+describe('decide: embeddings requests', () => {
+  const d = fromYaml(`${CATALOGUE}  small-embed:
+    provider: a
+    upstream: text-embedding-3-small
+    type: embedding
+    price: { input: 0.02, output: 0 }
+    context_window: 100
+routes:
+  - name: embed
+    match: { model: embed }
+    candidates: [small-embed]
+`);
+  const inputs = (...texts: string[]): RequestFeatures => ({ model: 'embed', kind: 'embedding', maxTokens: null, stream: false, messages: texts.map((content) => ({ role: 'user', content })) });
+
+  it('counts only the inputs\' text, expects no output, and checks the longest input against the window', () => {
+    const text = 'word '.repeat(60);
+    const decision = d.decide(inputs(text, text, text));
+    const c = decision.candidates[0]!;
+    expect(c.promptTokens).toBe(3 * countTokens(text, 'o200k_base'));
+    expect(c.outputTokens).toBe(0);
+    expect(decision.maxTokens).toBeNull();
+    // 180 tokens in all, 60 each: every input fits a 100-token window.
+    expect(c.excluded).toBeNull();
+    expect(d.decide(inputs('word '.repeat(120))).candidates[0]!.excluded).toBe('context_window');
+  });
+});
