@@ -18,6 +18,7 @@ import { registerAuth } from './keys/auth.js';
 import type { KeyStore } from './keys/store.js';
 import { registerKeys } from './routes/keys.js';
 import { registerSpend } from './routes/spend.js';
+import { Metrics, registerMetrics } from './metrics.js';
 import type { BudgetStore } from './budgets/types.js';
 import type { SpendLedger } from './ledger/query.js';
 
@@ -91,7 +92,9 @@ export function buildApp(opts: AppOptions): Gateway {
     registerAuth(app, { store: opts.keys });
     registerKeys(app, { store: opts.keys });
   }
-  const pipeline = { runtime, transport, recorder: opts.recorder, budgets: opts.budgets, ledger: opts.ledger, instance: opts.instance ?? '' };
+  const metrics = new Metrics(runtime);
+  registerMetrics(app, metrics);
+  const pipeline = { runtime, transport, recorder: opts.recorder, budgets: opts.budgets, ledger: opts.ledger, instance: opts.instance ?? '', metrics };
   if (opts.ledger) registerSpend(app, { ledger: opts.ledger });
   registerChatCompletions(app, pipeline);
   registerMessages(app, pipeline);

@@ -33,6 +33,8 @@ export async function serveChat(deps: PipelineDeps, wire: ChatWire, body: ChatRe
   const runtime = deps.runtime();
   let trace = await decideAdmitted(deps, runtime, request, body, requestFeatures(body, request.headers, arrival.at), arrival);
   let reservation: Reservation | null = null;
+  // The route is said even when a budget or a key refuses the request.
+  if (trace.decision.status === 'ok') reply.headers(decisionHeaders(trace));
   try {
     ({ trace, reservation } = await admit(deps, request, trace));
     return await dispatch(deps, wire, trace, reply, reservation);

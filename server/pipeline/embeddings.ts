@@ -43,6 +43,8 @@ export async function serveEmbeddings(deps: PipelineDeps, embeddings: Embeddings
   const features = { ...requestFeatures(prompt, request.headers, arrival.at), kind: 'embedding' as const };
   let trace = await decideAdmitted(deps, runtime, request, prompt, features, arrival);
   let reservation: Reservation | null = null;
+  // The route is said even when a budget or a key refuses the request.
+  if (trace.decision.status === 'ok') reply.headers(decisionHeaders(trace));
   try {
     ({ trace, reservation } = await admit(deps, request, trace));
     return await dispatch(deps, embeddings, trace, reply, reservation);

@@ -12,9 +12,11 @@ import { BudgetStoreUnavailableError } from '../budgets/index.js';
 import { GatewayError } from '../errors.js';
 import type { PolicyRuntime } from '../policy-runtime.js';
 import type { TokenCounts } from './trace.js';
+import type { Metrics } from '../metrics.js';
 
 export interface SpendDeps {
   budgets?: BudgetStore | undefined;
+  metrics?: Metrics | undefined;
   ledger?: Ledger | undefined;
   /** Names this gateway process in the ledger. */
   instance?: string;
@@ -88,10 +90,14 @@ export async function reserve(deps: SpendDeps, runtime: PolicyRuntime, requestId
     throw err;
   }
   if (result.ok) {
-    for (const alert of result.alerts) log.warn(`budget ${alert.budget} at ${(alert.share * 100).toFixed(0)}% of its limit`);
+    for (const alert of result.alerts) {
+      log.warn(`budget ${alert.budget} at ${(alert.share * 100).toFixed(0)}% of its limit`);
+      deps.metrics?.budgetAlerts.inc({ budget: alert.budget, threshold: String(alert.share) });
+    }
     return result.reservation;
   }
   const { budget, remaining, unit, resetsAt, action } = result;
+  deps.metrics?.budgetRefusals.inc({ budget: budget.name, action: action === 'downgrade' && features.forceRoute === undefined ? 'downgrade' : 'reject' });
   if (action === 'downgrade' && budget.downgradeTo !== null && features.forceRoute === undefined) return new Downgrade(budget.downgradeTo);
   const left = unit === 'usd' ? `$${remaining.toFixed(6)}` : `${remaining} tokens`;
   const when = resetsAt === null ? 'it does not reset by itself' : `it resets at ${new Date(resetsAt).toISOString()}`;
