@@ -48,7 +48,9 @@ export async function serveChat(deps: PipelineDeps, wire: ChatWire, body: ChatRe
 /** The canonical usage as token counts; null when the provider reported none. */
 export function tokenCounts(usage: Usage | null | undefined): TokenCounts | null {
   if (!usage) return null;
-  return { input: usage.prompt_tokens, cachedInput: usage.prompt_tokens_details?.cached_tokens ?? 0, output: usage.completion_tokens };
+  const counts: TokenCounts = { input: usage.prompt_tokens, cachedInput: usage.prompt_tokens_details?.cached_tokens ?? 0, output: usage.completion_tokens };
+  if (usage.switchyard_usage_source === 'counted') counts.counted = true;
+  return counts;
 }
 
 /**

@@ -55,13 +55,15 @@ export interface TokenCounts {
   input: number;
   cachedInput: number;
   output: number;
+  /** The provider reported none: the gateway counted the prompt and what streamed. */
+  counted?: boolean;
 }
 
 /** The usage and cost fields of an outcome on `model`; both null when the usage is unknown. */
 export function usageOutcome(runtime: PolicyRuntime, model: string, usage: TokenCounts | null): Pick<Outcome, 'usage' | 'cost_usd'> {
   if (!usage) return { usage: null, cost_usd: null };
   return {
-    usage: { input: usage.input, cached_input: usage.cachedInput, output: usage.output },
+    usage: { input: usage.input, cached_input: usage.cachedInput, output: usage.output, ...(usage.counted ? { source: 'counted' as const } : {}) },
     cost_usd: costUsd(runtime.models.get(model)!, { inputTokens: usage.input, cachedInputTokens: usage.cachedInput, outputTokens: usage.output }),
   };
 }

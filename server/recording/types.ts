@@ -76,7 +76,8 @@ export interface RecordedOutcome {
   model: string | null;
   provider: string | null;
   attempts: number;
-  usage: { input: number; cached_input: number; output: number } | null;
+  /** `source: counted` when the provider reported no usage and the gateway counted it. */
+  usage: { input: number; cached_input: number; output: number; source?: 'counted' } | null;
   cost_usd: number | null;
   latency_ms: number;
   /** Time to the first streamed byte; null when not streamed. */

@@ -1,0 +1,55 @@
+/**
+ * An OpenAI-compatible server that sends no usage in its streams (as some do): the gateway
+ * counts the prompt and what streamed, bills and records that, marks it counted in the traffic
+ * record, and never shows its own marker to the client. Providers SIMULATED.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSim, type SimHandle } from '../../bench/sim/index.js';
+import { compilePolicySource } from '../../engine/src/policy/compile.js';
+import { buildApp } from '../../server/app.js';
+import { createRuntime } from '../../server/policy-runtime.js';
+import { TrafficRecorder } from '../../server/recording/recorder.js';
+import { TrafficWriter } from '../../server/recording/writer.js';
+import type { TrafficRecord } from '../../server/recording/types.js';
+
+const POLICY = `version: 1
+providers:
+  local: { kind: openai, base_url: "http://127.0.0.1:9/v1", base_url_env: SIM_URL, api_key_env: SIM_KEY }
+models:
+  llama: { provider: local, upstream: llama-quiet, price: { input: 1, output: 2 }, context_window: 8192 }
+routes:
+  - { name: local, match: { model: local }, candidates: [llama] }
+`;
+
+let sim: SimHandle;
+beforeAll(async () => { sim = await startSim({ apiKey: 'k', models: { 'llama-quiet': { omitStreamUsage: true } } }); });
+afterAll(async () => { await sim?.close(); });
+
+describe('a provider that reports no usage in streams', () => {
+  it('is billed and recorded for counted usage, marked counted, and the client never sees the marker', async () => {
+    const built = compilePolicySource(POLICY, 'p.yaml');
+    if (!built.ok) throw new Error('policy');
+    const log = join(mkdtempSync(join(tmpdir(), 'sy-counted-')), 'traffic.jsonl');
+    const recorder = new TrafficRecorder(new TrafficWriter({ path: log, maxBytes: 1 << 20, keep: 1 }));
+    const gateway = buildApp({ runtime: createRuntime(built.compiled, { SIM_URL: `${sim.url}/v1`, SIM_KEY: 'k' }), recorder });
+    const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
+    const res = await request(`${url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'local', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say something.' }] }),
+    });
+    const text = await res.body.text();
+    await gateway.app.close();
+    expect(text).toContain('"usage"');
+    expect(text).not.toContain('switchyard_usage_source');
+    const [record] = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrafficRecord);
+    expect(record!.outcome.usage).toMatchObject({ source: 'counted' });
+    expect(record!.outcome.usage!.output).toBeGreaterThan(0);
+    // The prompt as the decision counted it for this model (an estimate: its tokenizer is not public).
+    expect(record!.outcome.usage!.input).toBeGreaterThanOrEqual(record!.decision.prompt_tokens);
+    expect(record!.outcome.cost_usd).toBeGreaterThan(0);
+  });
+});
