@@ -5,7 +5,8 @@
  * in the client's wire format.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChatRequest, Usage } from '../adapters/types.js';
+import type { ChatCompletionChunk, ChatRequest, ToolCallDelta, Usage } from '../adapters/types.js';
+import { countTokens } from '../../engine/src/tokenizer.js';
 import { requestFeatures } from '../chat-request.js';
 import { attemptComplete, attemptStream, StreamCut, type StreamingAttempt } from '../dispatch/attempt.js';
 import { failover, type Served } from '../dispatch/failover.js';
@@ -124,14 +125,26 @@ async function writeStream(deps: PipelineDeps, wire: ChatWire, trace: Trace, req
   const write = (text: string): void => {
     if (text !== '') raw.write(text);
   };
+  // What reached the client, so a stream cut short is charged for what it delivered.
+  let delivered = '';
+  const forward = (chunks: ChatCompletionChunk[]): void => {
+    for (const chunk of chunks) {
+      for (const choice of chunk.choices) {
+        delivered += choice.delta.content ?? '';
+        for (const call of (choice.delta.tool_calls as ToolCallDelta[] | undefined) ?? []) delivered += call.function?.arguments ?? '';
+      }
+    }
+    write(encoder.push(chunks));
+  };
   try {
-    write(encoder.push(first));
+    forward(first);
     trace.ttftMs = elapsedMs(trace);
-    for await (const chunks of rest) write(encoder.push(chunks));
+    for await (const chunks of rest) forward(chunks);
   } catch (err) {
-    // Cut short: charged for what the provider says it delivered (the worst case when it never said).
-    await settle(deps, runtime, trace.id, trace.features, trace.decision, reservation, served.candidate, tokenCounts(decoder.usage), trace.arrival.at);
-    const usage = usageOutcome(runtime, served.candidate.model, tokenCounts(decoder.usage));
+    // Cut short: what the provider reported, else the prompt and the tokens that were delivered.
+    const counts = tokenCounts(decoder.usage) ?? { input: served.candidate.promptTokens, cachedInput: 0, output: countTokens(delivered, 'o200k_base'), counted: true };
+    await settle(deps, runtime, trace.id, trace.features, trace.decision, reservation, served.candidate, counts, trace.arrival.at);
+    const usage = usageOutcome(runtime, served.candidate.model, counts);
     if (signal.aborted) {
       raw.destroy();
       finish(deps.recorder, trace, { status: 200, error: 'client_closed', ...servedBy, ...usage });

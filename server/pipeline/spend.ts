@@ -108,8 +108,9 @@ export async function reserve(deps: SpendDeps, runtime: PolicyRuntime, requestId
 
 /**
  * Settles what was served, then commits the charge to the ledger (SQLite: on disk when this
- * returns); the caller sends the answer after. `usage` null (a cut stream whose usage never
- * came): the reservation's worst case is charged, never less than what may have been billed.
+ * returns); the caller sends the answer after. A stream cut short comes with the usage its
+ * provider reported or, failing that, the prompt and the tokens delivered; `usage` null only
+ * when neither is known, and then the reservation's worst case is charged.
  */
 export async function settle(deps: SpendDeps, runtime: PolicyRuntime, requestId: string, features: RequestFeatures, decision: Decision, reservation: Reservation | null, served: CandidateDecision, usage: TokenCounts | null, at: number): Promise<void> {
   const model = runtime.models.get(served.model)!;

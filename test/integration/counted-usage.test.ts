@@ -15,18 +15,22 @@ import { createRuntime } from '../../server/policy-runtime.js';
 import { TrafficRecorder } from '../../server/recording/recorder.js';
 import { TrafficWriter } from '../../server/recording/writer.js';
 import type { TrafficRecord } from '../../server/recording/types.js';
+import { SqliteLedger } from '../../server/ledger/sqlite.js';
+import { countTokens } from '../../engine/src/tokenizer.js';
 
 const POLICY = `version: 1
 providers:
   local: { kind: openai, base_url: "http://127.0.0.1:9/v1", base_url_env: SIM_URL, api_key_env: SIM_KEY }
 models:
   llama: { provider: local, upstream: llama-quiet, price: { input: 1, output: 2 }, context_window: 8192 }
+  cut: { provider: local, upstream: cut-model, price: { input: 1, output: 2 }, context_window: 8192 }
 routes:
   - { name: local, match: { model: local }, candidates: [llama] }
+  - { name: cut, match: { model: cut }, candidates: [cut] }
 `;
 
 let sim: SimHandle;
-beforeAll(async () => { sim = await startSim({ apiKey: 'k', models: { 'llama-quiet': { omitStreamUsage: true } } }); });
+beforeAll(async () => { sim = await startSim({ apiKey: 'k', replyTokens: 40, models: { 'llama-quiet': { omitStreamUsage: true }, 'cut-model': { cutAfterChunks: 3 } } }); });
 afterAll(async () => { await sim?.close(); });
 
 describe('a provider that reports no usage in streams', () => {
@@ -51,5 +55,27 @@ describe('a provider that reports no usage in streams', () => {
     // The prompt as the decision counted it for this model (an estimate: its tokenizer is not public).
     expect(record!.outcome.usage!.input).toBeGreaterThanOrEqual(record!.decision.prompt_tokens);
     expect(record!.outcome.cost_usd).toBeGreaterThan(0);
+  });
+
+  it('charges a stream cut short for the prompt and what it delivered, in the ledger, before the client hears of the cut', async () => {
+    const built = compilePolicySource(POLICY, 'p.yaml');
+    if (!built.ok) throw new Error('policy');
+    const ledger = new SqliteLedger({ path: join(mkdtempSync(join(tmpdir(), 'sy-cut-')), 'ledger.db') });
+    const gateway = buildApp({ runtime: createRuntime(built.compiled, { SIM_URL: `${sim.url}/v1`, SIM_KEY: 'k' }), ledger });
+    const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
+    const res = await request(`${url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'cut', stream: true, messages: [{ role: 'user', content: 'Say something long.' }] }),
+    });
+    const text = await res.body.text();
+    await gateway.app.close();
+    expect(text).toContain('stream_interrupted');
+    const delivered = [...text.matchAll(/"content":"([^"]*)"/g)].map((m) => m[1]).join('');
+    const [charge] = [...ledger.charges()];
+    await ledger.close();
+    expect(charge!.model).toBe('cut');
+    // Input as the decision counted it, output as many tokens as reached the client.
+    expect(charge!.tokens).toBeGreaterThan(countTokens(delivered, 'o200k_base'));
+    expect(charge!.tokens).toBeLessThan(40);
   });
 });
