@@ -19,6 +19,7 @@ import type { KeyStore } from './keys/store.js';
 import { registerKeys } from './routes/keys.js';
 import { registerSpend } from './routes/spend.js';
 import { Metrics, registerMetrics } from './metrics.js';
+import type { PipelineDeps } from './pipeline/chat.js';
 import type { BudgetStore } from './budgets/types.js';
 import type { SpendLedger } from './ledger/query.js';
 
@@ -63,6 +64,8 @@ export interface Gateway {
   runtime(): PolicyRuntime;
   /** Records a refused reload; the runtime serving is untouched. */
   refuseReload(errors: readonly string[]): void;
+  /** Swaps the budget store (a reload changed the budgets); requests in flight keep the one they reserved on. */
+  setBudgets(budgets: BudgetStore | undefined): void;
 }
 
 /** The gateway, ready to `listen` or `inject`. */
@@ -94,7 +97,7 @@ export function buildApp(opts: AppOptions): Gateway {
   }
   const metrics = new Metrics(runtime);
   registerMetrics(app, metrics);
-  const pipeline = { runtime, transport, recorder: opts.recorder, budgets: opts.budgets, ledger: opts.ledger, instance: opts.instance ?? '', metrics };
+  const pipeline: PipelineDeps = { runtime, transport, recorder: opts.recorder, budgets: opts.budgets, ledger: opts.ledger, instance: opts.instance ?? '', metrics };
   if (opts.ledger) registerSpend(app, { ledger: opts.ledger });
   registerChatCompletions(app, pipeline);
   registerMessages(app, pipeline);
@@ -112,6 +115,9 @@ export function buildApp(opts: AppOptions): Gateway {
     runtime,
     refuseReload(errors) {
       status.lastError = { at: new Date(), errors };
+    },
+    setBudgets(budgets) {
+      pipeline.budgets = budgets;
     },
   };
 }

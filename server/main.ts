@@ -14,6 +14,7 @@ import { KeyStore, keysDbPath } from './keys/store.js';
 import { createLedger, SqliteLedger } from './ledger/index.js';
 import { createBudgetStore, LocalBudgetStore } from './budgets/index.js';
 import type { BudgetStore } from './budgets/types.js';
+import type { Policy } from '../engine/src/policy/types.js';
 
 /** The longest budget window there is (a calendar month): how far back budgets resume from the ledger. */
 const LONGEST_WINDOW_MS = 31 * 24 * 3600 * 1000;
@@ -69,7 +70,7 @@ export async function runServe(argv: string[]): Promise<number> {
     console.error(`switchyard serve: ${result.errors.length} error(s) in ${policyFile}; not serving`);
     return 1;
   }
-  const runtime = createRuntime(result.compiled, process.env);
+  let runtime = createRuntime(result.compiled, process.env);
   // The log's place is fixed at start: a reload changes what is recorded, not where.
   const recording = result.compiled.policy.recording;
   const recordPath = values.record ?? recording.path;
@@ -85,16 +86,19 @@ export async function runServe(argv: string[]): Promise<number> {
   const policy = result.compiled.policy;
   const instance = `${hostname()}:${process.pid}`;
   // The store logs through the server's logger, which exists once the app does.
-  const budgets: BudgetStore = createBudgetStore(policy, {
-    redisUrl: process.env.REDIS_URL,
-    log: { warn: (obj, msg) => gateway.app.log.warn(obj, msg), error: (obj, msg) => gateway.app.log.error(obj, msg) },
-  });
+  const openBudgets = (p: Policy): BudgetStore => {
+    const store = createBudgetStore(p, {
+      redisUrl: process.env.REDIS_URL,
+      log: { warn: (obj, msg) => gateway.app.log.warn(obj, msg), error: (obj, msg) => gateway.app.log.error(obj, msg) },
+    });
+    // One process holds the budgets: they resume from what the ledger says was spent.
+    if (store instanceof LocalBudgetStore && ledger instanceof SqliteLedger) store.resume(ledger.charges(Date.now() - LONGEST_WINDOW_MS));
+    return store;
+  };
+  let budgets = openBudgets(policy);
+  const retired: BudgetStore[] = [];
   const gateway = buildApp({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' }, recorder, transport, keys, ledger, instance, budgets });
   const log = gateway.app.log;
-  if (budgets instanceof LocalBudgetStore && ledger instanceof SqliteLedger) {
-    // One process holds the budgets: they resume from what the ledger says was spent.
-    budgets.resume(ledger.charges(Date.now() - LONGEST_WINDOW_MS));
-  }
   if (policy.budgets.length > 0) log.info(`${policy.budgets.length} budget(s) enforced ${process.env.REDIS_URL ? 'through Redis' : 'in this process'}; ledger: ${ledger instanceof SqliteLedger ? ledger.path : 'PostgreSQL'}`);
   if (recorder) log.info(`recording traffic to ${recorder.writer.path} (redaction: ${recording.redaction})`);
   const warnUncredentialed = (served: PolicyRuntime): void => {
@@ -117,6 +121,18 @@ export async function runServe(argv: string[]): Promise<number> {
     onLoad({ trigger, runtime: next, warnings, ms }) {
       for (const warning of warnings) log.warn(warning.format());
       gateway.setRuntime(next);
+      const before = JSON.stringify(runtime.compiled.policy.budgets.map(({ loc, ...b }) => b));
+      const after = JSON.stringify(next.compiled.policy.budgets.map(({ loc, ...b }) => b));
+      if (before !== after || JSON.stringify(next.compiled.policy.budgetStore) !== JSON.stringify(runtime.compiled.policy.budgetStore)) {
+        // New budgets: a new store (resumed from the ledger); requests in flight settle on the old one.
+        const old = budgets;
+        budgets = openBudgets(next.compiled.policy);
+        gateway.setBudgets(budgets);
+        retired.push(old);
+        setTimeout(() => void old.close().catch(() => undefined), next.compiled.policy.budgetStore.reservationTtlS * 1000).unref();
+        log.info(`budgets changed: ${next.compiled.policy.budgets.length} budget(s) now enforced`);
+      }
+      runtime = next;
       warnUncredentialed(next);
       log.info(`reloaded policy ${policyFile} on ${trigger}: sha256 ${shortHash(next.compiled.policy.hash)} in ${ms.toFixed(1)} ms, ${next.aliases.length} model aliases`);
     },
@@ -144,7 +160,7 @@ export async function runServe(argv: string[]): Promise<number> {
       process.off('SIGHUP', onHangup);
       gateway.app.close()
         .then(() => transport.close())
-        .then(() => Promise.all([budgets.close(), ledger.close()]))
+        .then(() => Promise.all([budgets.close(), ...retired.map((b) => b.close().catch(() => undefined)), ledger.close()]))
         .then(() => keys.close())
         .then(resolve, resolve);
     };

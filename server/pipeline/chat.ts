@@ -30,7 +30,9 @@ export interface PipelineDeps extends SpendDeps {
 }
 
 /** Serves one validated canonical chat request; throws a GatewayError when nothing could be served. */
-export async function serveChat(deps: PipelineDeps, wire: ChatWire, body: ChatRequest, request: FastifyRequest, reply: FastifyReply, arrival: Arrival): Promise<unknown> {
+export async function serveChat(shared: PipelineDeps, wire: ChatWire, body: ChatRequest, request: FastifyRequest, reply: FastifyReply, arrival: Arrival): Promise<unknown> {
+  // Taken once: a reload may swap the budget store, and a reservation settles where it was made.
+  const deps = { ...shared };
   const runtime = deps.runtime();
   let trace = await decideAdmitted(deps, runtime, request, body, requestFeatures(body, request.headers, arrival.at), arrival);
   let reservation: Reservation | null = null;

@@ -37,7 +37,9 @@ export function embeddingsPrompt(request: EmbeddingsRequest, metadata: ChatReque
  * Serves one validated embeddings request; `metadata` is the gateway's routing metadata, as on
  * chat. Throws a GatewayError when nothing could be served.
  */
-export async function serveEmbeddings(deps: PipelineDeps, embeddings: EmbeddingsRequest, metadata: ChatRequest['metadata'], request: FastifyRequest, reply: FastifyReply, arrival: Arrival): Promise<ServedEmbeddings> {
+export async function serveEmbeddings(shared: PipelineDeps, embeddings: EmbeddingsRequest, metadata: ChatRequest['metadata'], request: FastifyRequest, reply: FastifyReply, arrival: Arrival): Promise<ServedEmbeddings> {
+  // Taken once: a reload may swap the budget store, and a reservation settles where it was made.
+  const deps = { ...shared };
   const runtime = deps.runtime();
   const prompt = embeddingsPrompt(embeddings, metadata);
   const features = { ...requestFeatures(prompt, request.headers, arrival.at), kind: 'embedding' as const };

@@ -190,3 +190,24 @@ describe('a gateway killed mid-load', () => {
     }
   }, 90_000);
 });
+
+describe('a reload that changes the budgets', () => {
+  it('enforces the new budgets from the next request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sy-reload-budget-'));
+    const file = join(dir, 'policy.yaml');
+    const name = `reload-${randomBytes(4).toString('hex')}`;
+    writeFileSync(file, policy(name, 100));
+    const gw = await serve(file, {}, ['--db', join(dir, 'switchyard.db')]);
+    try {
+      expect((await ask(gw.url)).status).toBe(200);
+      writeFileSync(file, policy(name, 0.0001));
+      gw.child.kill('SIGHUP');
+      for (let i = 0; i < 100 && !/budgets changed/.test(gw.log()); i++) await new Promise((r) => setTimeout(r, 50));
+      const answer = await ask(gw.url);
+      expect([answer.status, answer.code]).toEqual([429, 'budget_exceeded']);
+    } finally {
+      gw.child.kill('SIGTERM');
+      await stopped(gw.child);
+    }
+  }, 30_000);
+});

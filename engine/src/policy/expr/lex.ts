@@ -162,7 +162,7 @@ export class Lexer {
           break;
         }
         default:
-          syntax(`unknown escape "\\${e ?? ''}"; text knows \\" \\' \\\\ \\n \\t and \\uXXXX`, i);
+          syntax(`unknown escape "\\${e ?? ''}"; text knows \\" \\' \\\\ \\n \\t and \\u followed by 4 hex digits`, i);
       }
     }
   }
