@@ -20,6 +20,11 @@ export interface Served<T> {
   /** Upstream calls made, retries included. */
   attempts: number;
   result: T;
+  /**
+   * Ends the serving attempt's time limit; a stream's writer calls it when the stream is over
+   * (a complete answer needs nothing: it is over when `failover` returns).
+   */
+  done(): void;
 }
 
 /**
@@ -37,6 +42,32 @@ export interface FailoverOptions {
 
 /** Reasons a candidate is excluded that are about the request, not about the provider's state. */
 const REQUEST_MISFITS: ReadonlySet<ExclusionReason> = new Set(['context_window', 'max_output', 'no_tools', 'no_vision', 'no_json_mode', 'wrong_type']);
+
+/**
+ * One attempt's signal: aborted by the client's, or when `totalMs` has passed. A plain timer and
+ * listener, cleared by `done`: AbortSignal.timeout and AbortSignal.any would leave a timer (and,
+ * in Node 20, listeners) per request alive for the whole limit.
+ */
+function attemptLimit(totalMs: number, client: AbortSignal | undefined): { signal: AbortSignal; done(): void; timedOut(): boolean } {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`no complete answer within ${totalMs} ms`, 'TimeoutError'));
+  }, totalMs);
+  timer.unref();
+  const onClient = (): void => controller.abort(client!.reason);
+  if (client?.aborted) controller.abort(client.reason);
+  else client?.addEventListener('abort', onClient, { once: true });
+  return {
+    signal: controller.signal,
+    done() {
+      clearTimeout(timer);
+      client?.removeEventListener('abort', onClient);
+    },
+    timedOut: () => timedOut,
+  };
+}
 
 /** Resolves after `ms`, or rejects as soon as `signal` aborts. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -75,15 +106,16 @@ export async function failover<T>(runtime: PolicyRuntime, candidates: readonly C
         break;
       }
       // Each attempt has its own total time; the client's signal still ends it at once.
-      const limit = AbortSignal.timeout(timeouts.totalMs);
-      const signal = opts.signal ? AbortSignal.any([opts.signal, limit]) : limit;
+      const limit = attemptLimit(timeouts.totalMs, opts.signal);
+      const signal = limit.signal;
       const started = performance.now();
       attempts++;
       try {
         const result = await attempt(provider, target, request, where, signal);
         health.record(candidate.model, true, performance.now() - started, breaker);
-        return { candidate, provider, attempts, result };
+        return { candidate, provider, attempts, result, done: limit.done };
       } catch (err) {
+        limit.done();
         if (err instanceof UnsupportedFeatureError) {
           // Nothing was sent: this candidate cannot take the request, the next one may.
           attempts--;
@@ -97,7 +129,7 @@ export async function failover<T>(runtime: PolicyRuntime, candidates: readonly C
         }
         if (!(err instanceof AttemptFailure)) {
           // The attempt's own time ran out while it was reading: a timeout like any other.
-          if (!limit.aborted) throw err;
+          if (!limit.timedOut()) throw err;
           err = new AttemptFailure(new GatewayError('SY_UPSTREAM_TIMEOUT', `${where}: no complete answer within ${timeouts.totalMs} ms`), { failover: true, retryable: true, unhealthy: true });
         }
         const failure = err as AttemptFailure;

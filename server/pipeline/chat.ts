@@ -92,6 +92,7 @@ async function dispatch(deps: PipelineDeps, wire: ChatWire, trace: Trace, reply:
   }
   const served = await failover(runtime, decision.candidates, upstreamRequest, (provider, target, req, where, attemptSignal) =>
     attemptComplete(deps.transport, provider, target, req, attemptSignal, where), options);
+  served.done();
   const json = wire.completion(served);
   const usage = tokenCounts(served.result.completion.usage);
   reply.headers(servedHeaders(served));
@@ -114,6 +115,8 @@ async function writeStream(deps: PipelineDeps, wire: ChatWire, trace: Trace, req
   const encoder = wire.stream(request, served);
   const { first, rest, decoder } = served.result;
   const raw = reply.raw;
+  // The attempt's time limit runs until the stream is over, however it ends.
+  raw.once('close', served.done);
   reply.hijack();
   raw.writeHead(200, {
     ...(reply.getHeaders() as Record<string, string>),

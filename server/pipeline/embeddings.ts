@@ -66,6 +66,7 @@ async function dispatch(deps: PipelineDeps, embeddings: EmbeddingsRequest, trace
   const signal = clientGone(reply);
   const served = await failover(runtime, decision.candidates, trace.body, (provider, target, _prompt, where, signal) =>
     attemptEmbeddings(deps.transport, provider, target, embeddings, signal, where), { retries: decision.retries, signal });
+  served.done();
   const model = served.candidate.model;
   const promptTokens = served.result.promptTokens ?? served.candidate.promptTokens;
   const usage = { input: promptTokens, cachedInput: 0, output: 0 };
