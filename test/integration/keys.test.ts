@@ -169,6 +169,9 @@ describe('a gateway with keys', () => {
     const res = await call(url, 'POST', '/v1/chat/completions', { body: chat('other'), headers: bearer(limited) });
     expect(res.status).toBe(403);
     expect(res.json().error).toMatchObject({ type: 'permission_error', code: 'model_not_allowed', param: 'model' });
+    // The key's model list shows only what it may use.
+    const models = await call(url, 'GET', '/v1/models', { headers: bearer(limited) });
+    expect((models.json() as { data: Array<{ id: string }> }).data.map((m) => m.id)).toEqual(['chat']);
   });
 
   it('accepts a key another process writes to the same file within 2 s', async () => {
