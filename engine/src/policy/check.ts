@@ -88,6 +88,9 @@ export function checkPolicy(raw: RawPolicy, parsed: ParsedPolicy): CheckResult {
 
   const providerNames = Object.keys(raw.providers);
   for (const [name, model] of Object.entries(raw.models)) {
+    if (model.type === 'embedding' && raw.providers[model.provider]?.kind === 'anthropic') {
+      fail('SY_POLICY_BAD_VALUE', `model ${JSON.stringify(name)} is an embedding model, but provider ${JSON.stringify(model.provider)} speaks the Anthropic API, which has no embeddings`, ['models', name, 'type']);
+    }
     if (Object.hasOwn(raw.providers, model.provider)) continue;
     fail('SY_POLICY_UNKNOWN_PROVIDER',
       `model ${JSON.stringify(name)} names provider ${JSON.stringify(model.provider)}, which is not declared under providers${suggest(model.provider, providerNames)}`,

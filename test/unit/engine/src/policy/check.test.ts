@@ -376,3 +376,12 @@ describe('checkPolicy: budgets', () => {
     ]);
   });
 });
+
+describe('checkPolicy: model types', () => {
+  it('refuses an embedding model on an Anthropic-kind provider, at its type', () => {
+    const source = policy('  - name: a', '    candidates: [gpt-4o]')
+      .replace('  openai:\n    kind: openai', '  openai:\n    kind: anthropic')
+      .replace('  gpt-4o-mini:\n    provider: openai', '  gpt-4o-mini:\n    provider: openai\n    type: embedding');
+    expect(check(source).errors.map((e) => [e.code, e.line, e.col])).toEqual([['SY_POLICY_BAD_VALUE', 10, 11]]);
+  });
+});
