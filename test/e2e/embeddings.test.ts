@@ -17,7 +17,7 @@ import { recordDecision, replayRequest } from '../../server/recording/record.js'
 import { TrafficRecorder } from '../../server/recording/recorder.js';
 import type { TrafficRecord } from '../../server/recording/types.js';
 import { TrafficWriter } from '../../server/recording/writer.js';
-import { DEFAULT_POLICY, startGateway, type RunningGateway } from '../helpers/gateway.js';
+import { DEFAULT_POLICY } from '../helpers/gateway.js';
 
 let sim: SimHandle;
 let gateway: Gateway;
