@@ -11,7 +11,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { packagePath } from '../engine/src/package-root.js';
 
@@ -91,8 +94,10 @@ async function main(): Promise<void> {
   const simPort = 19400 + Math.floor(Math.random() * 200);
   const gwPort = simPort + 300;
   const sim = await startProcess(['sim', '--port', String(simPort)], {}, /listening/);
+  // The ledger (on by default, as in production) goes to a temporary file, not the working directory.
+  const db = mkdtempSync(join(tmpdir(), 'sy-overhead-'));
   const gateway = await startProcess(['serve', '--port', String(gwPort)], {
-    OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'info',
+    OPENAI_BASE_URL: `http://127.0.0.1:${simPort}/v1`, OPENAI_API_KEY: 'bench', LOG_LEVEL: 'info', SWITCHYARD_DB: join(db, 'switchyard.db'),
   }, /Server listening at/);
   const direct = `http://127.0.0.1:${simPort}/v1/chat/completions`;
   const via = `http://127.0.0.1:${gwPort}/v1/chat/completions`;
@@ -124,6 +129,8 @@ async function main(): Promise<void> {
   } finally {
     gateway.kill('SIGTERM');
     sim.kill('SIGTERM');
+    if (gateway.exitCode === null && gateway.signalCode === null) await once(gateway, 'exit');
+    rmSync(db, { recursive: true, force: true });
     await Promise.all([once(gateway, 'exit'), once(sim, 'exit')]);
   }
 }

@@ -152,7 +152,8 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-traffic-'));
   const recordPath = join(dir, 'traffic.jsonl');
   try {
-    const server = await serve(simEnv(sim.url), recordPath);
+    // The gateway's keys and ledger live with the log, not in the working directory.
+    const server = await serve({ ...simEnv(sim.url), SWITCHYARD_DB: join(dir, 'switchyard.db') }, recordPath);
     console.log(`gateway ${server.url} -> SIMULATED providers ${sim.url}; ${n} requests over ${minutes} min, at most ${concurrency} at a time`);
     const started = performance.now();
     let statuses: number[];
