@@ -1,7 +1,7 @@
 /**
  * Dry-run and diff throughput, and their memory: a traffic log of N records made from
  * bench/traffic/sample.jsonl (recorded against the SIMULATED providers), replayed by runDryRun
- * and runDiff in this process, timed, with the resident set sampled every 100 ms. The peak must
+ * (without and with budgets) and runDiff in this process, timed, with the resident set sampled every 100 ms. The peak must
  * not grow with the file: the replay streams. Target (issue 5): at least 50,000 records/s.
  *
  *   npm run bench:dry-run                      (after a build; 200,000 records)
@@ -19,9 +19,11 @@ import type { CompiledPolicy } from '../engine/src/policy/lower.js';
 import { packagePath } from '../engine/src/package-root.js';
 import { runDiff } from '../server/tools/dry-run/diff.js';
 import { runDryRun } from '../server/tools/dry-run/dry-run.js';
+import { parseBudget, type BudgetSpec } from '../server/tools/dry-run/budgets.js';
 import { replicateLog } from './traffic/replicate.js';
 
 const TARGET_RECORDS_PER_S = 50_000;
+const BENCH_BUDGETS = ['key=1usd/day', 'team=20usd/day', 'global=100usd/hour:alert'];
 const MB = 1e6;
 
 function compiled(file: string): CompiledPolicy {
@@ -80,6 +82,12 @@ async function main(): Promise<void> {
     const runs: Run[] = [];
     runs.push(await measured('dry-run', async () => {
       const report = await runDryRun({ compiled: oldPolicy, policyFile: values.policy, files: [file] });
+      return report.traffic.records;
+    }));
+    // Budgets take the gateway's own store and, per request, a second decide (was it a
+    // downgrade?): the same replay with a per-key, a per-team and a global alert budget.
+    runs.push(await measured('dry-run + 3 budgets', async () => {
+      const report = await runDryRun({ compiled: oldPolicy, policyFile: values.policy, files: [file], budgets: BENCH_BUDGETS.map((b) => parseBudget(b) as BudgetSpec) });
       return report.traffic.records;
     }));
     runs.push(await measured('diff', async () => {

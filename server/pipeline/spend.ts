@@ -11,6 +11,7 @@ import type { BudgetStore, Ledger, Reservation, ScopeValues } from '../budgets/t
 import { BudgetStoreUnavailableError } from '../budgets/index.js';
 import { GatewayError } from '../errors.js';
 import type { PolicyRuntime } from '../policy-runtime.js';
+import type { ModelSpec } from '../../engine/src/policy/types.js';
 import type { TokenCounts } from './trace.js';
 import type { Metrics } from '../metrics.js';
 
@@ -52,13 +53,13 @@ export async function budgetSnapshot(deps: SpendDeps, runtime: PolicyRuntime, fe
  * the model's own limit) at the output price. Attempts that fail are not billed by providers,
  * so one answer is the most a request can cost.
  */
-export function worstCase(runtime: PolicyRuntime, decision: Decision, features: RequestFeatures): { usd: number; tokens: number } {
+export function worstCase(models: ReadonlyMap<string, ModelSpec>, decision: Decision, features: RequestFeatures): { usd: number; tokens: number } {
   let usd = 0;
   let tokens = 0;
   const asked = decision.maxTokens ?? features.maxTokens;
   for (const c of decision.candidates) {
     if (c.excluded !== null) continue;
-    const model = runtime.models.get(c.model)!;
+    const model = models.get(c.model)!;
     const output = features.kind === 'embedding' ? 0 : Math.min(asked ?? model.maxOutputTokens, model.maxOutputTokens);
     usd = Math.max(usd, costUsd(model, { inputTokens: c.promptTokens, outputTokens: output }));
     tokens = Math.max(tokens, c.promptTokens + output);
@@ -81,7 +82,7 @@ function secondsUntil(at: number | null): number | null {
  */
 export async function reserve(deps: SpendDeps, runtime: PolicyRuntime, requestId: string, features: RequestFeatures, decision: Decision, at: number, log: { warn(msg: string): void }): Promise<Reservation | Downgrade | null> {
   if (!deps.budgets || runtime.compiled.policy.budgets.length === 0) return null;
-  const worst = worstCase(runtime, decision, features);
+  const worst = worstCase(runtime.models, decision, features);
   let result;
   try {
     result = await deps.budgets.reserve({ requestId, at, scopes: scopesOf(features, decision), usd: worst.usd, tokens: worst.tokens });
@@ -116,7 +117,7 @@ export async function settle(deps: SpendDeps, runtime: PolicyRuntime, requestId:
   const model = runtime.models.get(served.model)!;
   const actual = usage
     ? { usd: costUsd(model, { inputTokens: usage.input, cachedInputTokens: usage.cachedInput, outputTokens: usage.output }), tokens: usage.input + usage.output }
-    : reservation ? { usd: reservation.usd, tokens: reservation.tokens } : worstCase(runtime, decision, features);
+    : reservation ? { usd: reservation.usd, tokens: reservation.tokens } : worstCase(runtime.models, decision, features);
   if (reservation && deps.budgets) await deps.budgets.settle(reservation, actual);
   if (deps.ledger) {
     await deps.ledger.append({

@@ -7,7 +7,10 @@ import type { CompiledPolicy } from '../../../engine/src/policy/lower.js';
 import { replayRequest } from '../../recording/record.js';
 import type { TrafficRecord } from '../../recording/types.js';
 import type { Breakdown, DryRunReport } from '../report/types.js';
-import { BudgetSimulator, scopeValue, type BudgetSpec } from './budgets.js';
+import { policyBudgetOf, scopeValue, type BudgetSpec } from './budgets.js';
+import { LocalBudgetStore } from '../../budgets/local.js';
+import type { Reservation } from '../../budgets/types.js';
+import { scopesOf, worstCase } from '../../pipeline/spend.js';
 import { project, recordedChoice } from './project.js';
 import { readTraffic, type ReadStats } from './read.js';
 import { TimeSeries } from './time-series.js';
@@ -16,6 +19,7 @@ export interface DryRunOptions {
   compiled: CompiledPolicy;
   policyFile: string;
   files: readonly string[];
+  /** Budgets on top of the policy's own (`--budget`). */
   budgets?: readonly BudgetSpec[];
   /** Simulate an exact cache with this time to live (ms); off when absent. */
   exactCacheTtlMs?: number;
@@ -54,7 +58,13 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
   const { compiled } = opts;
   const decider = new Decider(compiled);
   const models = new Map(compiled.policy.models.map((m) => [m.name, m]));
-  const simulator = opts.budgets && opts.budgets.length > 0 ? new BudgetSimulator(opts.budgets) : null;
+  // The gateway's own budget store, on the replay's clock: what it would have reserved, refused
+  // and settled, request by request in time order.
+  const allBudgets = [...compiled.policy.budgets, ...(opts.budgets ?? []).map(policyBudgetOf)];
+  let clock = 0;
+  const store = allBudgets.length > 0 ? new LocalBudgetStore({ budgets: allBudgets, reservationTtlS: compiled.policy.budgetStore.reservationTtlS, now: () => clock }) : null;
+  const spentBy = new Map<string, number>();
+  const conditionsSeeBudgets = compiled.policy.conditions.layout.numSlots.some((slot) => slot.kind === 'budget');
   const cache = opts.exactCacheTtlMs === undefined ? null : new Map<string, number>();
   const stats: ReadStats = { records: 0, skipped: 0, firstSkipped: null, bytes: 0 };
   const by = { route: new Tally(), model: new Tally(), provider: new Tally(), team: new Tally(), key: new Tally() };
@@ -72,10 +82,30 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
     if (++n % 4096 === 0) opts.onProgress?.(stats);
     from = from === null ? record.at : Math.min(from, record.at);
     to = to === null ? record.done : Math.max(to, record.done);
+    clock = Math.max(clock, record.at);
     const recorded = record.outcome.cost_usd ?? 0;
-    const request = replayRequest(record);
-    const view = simulator?.view(record);
-    const decision = decider.decide(request, replaySnapshot(record, view?.snapshot));
+    let request = replayRequest(record);
+    const remaining = store && conditionsSeeBudgets ? await store.remaining(scopesOf(request, null), record.at) : undefined;
+    const snapshot = replaySnapshot(record, remaining);
+    let decision = decider.decide(request, snapshot);
+    const decidedUnbudgeted = decision;
+    let rejectedByBudget: string | null = null;
+    let reservation: Reservation | null = null;
+    let answeredFromCache = false;
+    if (store && decision.status === 'ok') {
+      let reserved = await store.reserve({ requestId: record.id, at: record.at, scopes: scopesOf(request, decision), ...worstCase(models, decision, request) });
+      if (!reserved.ok && reserved.action === 'downgrade' && reserved.budget.downgradeTo !== null) {
+        request = { ...request, forceRoute: reserved.budget.downgradeTo };
+        decision = decider.decide(request, snapshot);
+        reserved = await store.reserve({ requestId: record.id, at: record.at, scopes: scopesOf(request, decision), ...worstCase(models, decision, request) });
+      }
+      if (reserved.ok) {
+        reservation = reserved.reservation;
+        report.alerts += reserved.alerts.length;
+      } else {
+        rejectedByBudget = reserved.budget.name;
+      }
+    }
     let p = project(decision, record, models, record.outcome.provider);
     // A request that failed cost nothing and says nothing about what an answer would have cost;
     // projecting one for it would charge the policy for traffic no policy served.
@@ -83,16 +113,16 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
       report.failed++;
       p = { ...p, cost: 0, batchSaved: 0 };
     }
-    const rejectedByBudget = view?.exceeded.find((b) => b.action === 'reject');
-    if (view && !rejectedByBudget) {
-      // A decision that differs only because of what the budgets left is a downgrade.
-      const unbudgeted = decider.decide(request, record.snapshot);
+    if (store && !rejectedByBudget) {
+      // A decision that differs from the one without budgets (a condition on what is left, or a
+      // budget's downgrade route) is a downgrade. Only conditions on budgets need a second
+      // decide to know; otherwise the first one was made without them.
+      const unbudgeted = conditionsSeeBudgets ? decider.decide(replayRequest(record), { ...record.snapshot, budgets: {} }) : decidedUnbudgeted;
       if (unbudgeted.route !== decision.route || unbudgeted.candidates[0]?.model !== decision.candidates[0]?.model) report.downgraded++;
     }
-    if (view && view.exceeded.some((b) => b.action === 'alert')) report.alerts++;
     if (rejectedByBudget) {
       report.rejected++;
-      rejectedBy.set(rejectedByBudget.name, (rejectedBy.get(rejectedByBudget.name) ?? 0) + 1);
+      rejectedBy.set(rejectedByBudget, (rejectedBy.get(rejectedByBudget) ?? 0) + 1);
       p = { ...p, candidate: null, cost: 0, batchSaved: 0 };
     } else if (cache && p.candidate) {
       const key = `${record.request.prompt_sha256}\u0000${p.candidate.model}`;
@@ -101,11 +131,19 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
         report.cacheHits++;
         report.cacheSaved += p.cost;
         p = { ...p, cost: 0, batchSaved: 0 };
+        answeredFromCache = true;
       } else {
         cache.set(key, record.at + opts.exactCacheTtlMs!);
       }
     }
-    view?.charge(p.cost, p.candidate ? p.candidate.promptTokens + p.outputTokens : 0);
+    if (store && reservation) {
+      // As the gateway does: a failed request is not billed, so its reservation is released.
+      if (record.outcome.status >= 400 || answeredFromCache || !p.candidate) await store.release(reservation);
+      else {
+        await store.settle(reservation, { usd: p.cost, tokens: p.candidate.promptTokens + p.outputTokens });
+        for (const name of reservation.budgets) spentBy.set(name, (spentBy.get(name) ?? 0) + p.cost);
+      }
+    }
 
     // Whether the decision changed is the policy's doing, budgets aside.
     const chosen = decision.candidates.find((c) => c.excluded === null)?.model ?? null;
@@ -148,7 +186,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
       rejected: report.rejected,
       downgraded: report.downgraded,
       alerts: report.alerts,
-      byBudget: (opts.budgets ?? []).map((b) => ({ budget: b.name, rejected: rejectedBy.get(b.name) ?? 0, spent: simulator?.spentUsd.get(b.name) ?? 0 })),
+      byBudget: allBudgets.map((b) => ({ budget: b.name, rejected: rejectedBy.get(b.name) ?? 0, spent: spentBy.get(b.name) ?? 0 })),
     },
     batch: { requests: report.batchRequests, share: total > 0 ? report.batchRequests / total : 0, savedUsd: report.batchSaved },
     cache: cache ? { hits: report.cacheHits, savedUsd: report.cacheSaved } : null,

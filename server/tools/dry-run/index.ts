@@ -25,10 +25,11 @@ Failover is not simulated: the first eligible candidate is taken to serve.
 
 options:
   --traffic FILE         a traffic log (repeat, or list several after it); merged in time order
-  --budget SPEC          simulate a budget, in time order: SCOPE[:VALUE]=AMOUNT(usd|tokens)/WINDOW[:ACTION]
+  --budget SPEC          a budget on top of the policy's own: SCOPE[:VALUE]=AMOUNT(usd|tokens)/WINDOW[:ACTION]
                          e.g. team:research=100usd/month, global=20usd/day:alert; scopes key, user,
                          team, session, global; windows hour, day, month (UTC); action reject
-                         (default) or alert. Conditions see what is left as snapshot.budget.*.
+                         (default) or alert. All budgets run as the gateway runs them: each request
+                         reserves its worst case; conditions see what is left as snapshot.budget.*.
   --exact-cache TTL      simulate an exact-match cache holding answers for TTL (e.g. 10m, 1h)
   --outcomes FILE        evaluate on a dataset of known outcomes (../shared/data/routing format)
                          instead of traffic: quality and cost next to the best and cheapest models

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetSimulator, parseBudget, scopeValue } from '../../../../../server/tools/dry-run/budgets.js';
+import { parseBudget, policyBudgetOf, scopeValue } from '../../../../../server/tools/dry-run/budgets.js';
 import type { TrafficRecord } from '../../../../../server/recording/types.js';
 
-const record = (at: number, over: { team?: string; user?: string; key?: string } = {}): TrafficRecord => ({
-  at,
+const record = (over: { team?: string; user?: string; key?: string } = {}): TrafficRecord => ({
   request: { caller: { key: over.key ?? '', team: '', user: '' }, user: over.user ?? null, session: null, metadata: over.team ? { team: over.team } : null },
 } as unknown as TrafficRecord);
 
@@ -19,31 +18,19 @@ describe('parseBudget', () => {
   });
 });
 
-describe('BudgetSimulator', () => {
-  it('tracks spend per scope value and window, reports what is left, and finds spent budgets', () => {
-    const sim = new BudgetSimulator([parseBudget('team=1usd/day') as never]);
-    const day = Date.UTC(2026, 10, 28, 9);
-    const a = sim.view(record(day, { team: 'a' }));
-    expect(a.snapshot).toEqual({ team: { remainingUsd: 1 } });
-    a.charge(0.7, 100);
-    expect(sim.view(record(day + 1000, { team: 'a' })).snapshot).toEqual({ team: { remainingUsd: 0.30000000000000004 } });
-    // Another team has its own budget.
-    expect(sim.view(record(day + 2000, { team: 'b' })).exceeded).toEqual([]);
-    sim.view(record(day + 3000, { team: 'a' })).charge(0.5, 10);
-    expect(sim.view(record(day + 4000, { team: 'a' })).exceeded.map((b) => b.name)).toEqual(['team=1usd/day']);
-    // The next UTC day starts afresh.
-    expect(sim.view(record(Date.UTC(2026, 10, 29, 0, 0, 1), { team: 'a' })).exceeded).toEqual([]);
-    expect(sim.spentUsd.get('team=1usd/day')).toBeCloseTo(1.2, 10);
+describe('policyBudgetOf', () => {
+  it('writes a --budget as the policy would, on a UTC calendar window', () => {
+    expect(policyBudgetOf(parseBudget('team:research=100usd/month') as never)).toMatchObject({
+      name: 'team:research=100usd/month', scope: 'team', match: 'research', unit: 'usd', limit: 100,
+      window: { kind: 'calendar', unit: 'month' }, onExceed: 'reject', downgradeTo: null,
+    });
+    expect(policyBudgetOf(parseBudget('global=5000tokens/hour:alert') as never)).toMatchObject({ match: null, unit: 'tokens', onExceed: 'alert' });
   });
+});
 
-  it('applies a budget with a value only to that value, and takes the tightest of several', () => {
-    const sim = new BudgetSimulator([parseBudget('user:ann=10usd/month') as never, parseBudget('user=2usd/month') as never]);
-    expect(sim.view(record(0, { user: 'ann' })).snapshot).toEqual({ user: { remainingUsd: 2 } });
-    expect(sim.view(record(0, { user: 'bob' })).snapshot).toEqual({ user: { remainingUsd: 2 } });
-  });
-
+describe('scopeValue', () => {
   it('takes the team from the caller first, else from metadata', () => {
-    const r = record(0, { team: 'meta-team' });
+    const r = record({ team: 'meta-team' });
     expect(scopeValue(r, 'team')).toBe('meta-team');
     (r.request.caller as { team: string }).team = 'key-team';
     expect(scopeValue(r, 'team')).toBe('key-team');

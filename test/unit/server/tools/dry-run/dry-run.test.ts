@@ -106,28 +106,70 @@ describe('runDryRun', () => {
     expect(report.batch.savedUsd).toBeGreaterThan(0);
   });
 
-  it('simulates budgets in time order: rejections, and downgrades through conditions on what is left', async () => {
-    const guarded = compile(`${HEAD}routes:
+  describe('budgets, simulated with the gateway\'s own store', () => {
+    const q = 'What is the capital of Norway?';
+    const long = 'Summarise this: '.repeat(40);
+    const capped = (model: string, content: string, i: number, maxTokens: number, team = 'support'): RequestFeatures => ({ ...ask(model, content, i, { team }), maxTokens });
+    // Served under OLD: every chat request went to big.
+    const served = traffic(old, [
+      { features: capped('chat', q, 0, 100), output: 20 },
+      { features: capped('chat', long, 1, 100), output: 100 },
+      { features: capped('chat', q, 2, 100), output: 20 },
+      { features: capped('chat', long, 3, 400), output: 100 },
+      { features: capped('code', long, 4, 400, 'eng'), output: 100 },
+    ]);
+    const decider = new Decider(old);
+    const prompt = (content: string, model: string) => decider.decide(ask('chat', content, 0)).candidates.find((c) => c.model === model)!.promptTokens;
+
+    it('reserves each request\'s worst case: a downgrade budget moves it to its route, a reject budget refuses it', async () => {
+      const guarded = compile(`${OLD}  - name: cheap
+    match: { model: cheap }
+    candidates: [small]
+budgets:
+  - { name: support-daily, scope: team, match: support, limit_usd: 0.002, window: day, on_exceed: downgrade, downgrade_to: cheap }
+`);
+      const tokens = parseBudget('team:support=600tokens/day') as never;
+      // Worst cases on big at $2/$8 per million: the first two fit in $0.002; the third would
+      // not, so it goes to cheap; the fourth (400 output tokens) does not fit in what is left of
+      // the 600 tokens even on small, so it is refused. Engineering has no budget.
+      const [qBig, longBig] = [prompt(q, 'big'), prompt(long, 'big')];
+      const settledTwo = qBig * 2e-6 + 20 * 8e-6 + longBig * 2e-6 + 100 * 8e-6;
+      expect(settledTwo).toBeLessThan(0.002);
+      expect(settledTwo + qBig * 2e-6 + 100 * 8e-6).toBeGreaterThan(0.002);
+      expect(qBig + 20 + longBig + 100 + prompt(q, 'small') + 20 + prompt(long, 'small') + 400).toBeGreaterThan(600);
+
+      const report = await runDryRun({ compiled: guarded, policyFile: 'g.yaml', files: [served], budgets: [tokens] });
+      expect(report.budgets).toMatchObject({ rejected: 1, downgraded: 1 });
+      expect(report.budgets.byBudget.map((b) => [b.budget, b.rejected])).toEqual([['support-daily', 0], ['team:support=600tokens/day', 1]]);
+      // (by.route counts requests by the route that served them, and costs by the new route.)
+      expect(report.by.route.find((r) => r.key === 'cheap')!.projected).toBeGreaterThan(0);
+      // Settled at the projected cost, not the worst case it reserved.
+      const spent = report.budgets.byBudget[0]!.spent;
+      expect(spent).toBeLessThan(0.002);
+      expect(spent).toBeCloseTo(report.by.team.find((t) => t.key === 'support')!.projected, 12);
+      expect(report.by.team.find((t) => t.key === 'eng')!.projected).toBeGreaterThan(0);
+    });
+
+    it('lets conditions see what is left as snapshot.budget.*, and an alert budget only counts', async () => {
+      const watched = compile(`${HEAD}routes:
   - name: low
     match: { model: [chat, code] }
-    when: snapshot.budget.team.remaining_usd < $0.002
+    when: snapshot.budget.team.remaining_usd < $0.001
     candidates: [small]
-  - name: chat
-    match: { model: chat }
-    candidates: [big, small]
-  - name: code
-    match: { model: code }
-    candidates: [claude]
-`);
-    const budgets = ['team:support=0.002usd/day', 'team:support=300tokens/day'].map((b) => parseBudget(b) as never);
-    const report = await runDryRun({ compiled: guarded, policyFile: 'g.yaml', files: [file], budgets });
-    // support: the first request leaves under $0.002, so the second is downgraded to small; the
-    // two spend more than 300 tokens, so the fourth finds the token budget spent.
-    expect(report.budgets.downgraded).toBe(1);
-    expect(report.budgets.rejected).toBe(1);
-    expect(report.budgets.byBudget.map((b) => [b.budget, b.rejected])).toEqual([['team:support=0.002usd/day', 0], ['team:support=300tokens/day', 1]]);
-    // The engineering team has no budget: its request is neither.
-    expect(report.by.team.find((t) => t.key === 'eng')!.projected).toBeGreaterThan(0);
+${OLD.slice(OLD.indexOf('  - name: chat'))}`);
+      const report = await runDryRun({ compiled: watched, policyFile: 'w.yaml', files: [served], budgets: [parseBudget('team:support=0.002usd/day:alert') as never] });
+      // After the first two requests less than $0.001 is left, so the next two take the low route.
+      expect(report.budgets).toMatchObject({ rejected: 0, downgraded: 2 });
+      const low = report.by.route.find((r) => r.key === 'low')!.projected;
+      expect(low).toBeGreaterThan(0);
+      expect(report.budgets.byBudget[0]!.spent).toBeCloseTo(report.by.route.find((r) => r.key === 'chat')!.projected + low, 12);
+      expect(report.budgets.alerts).toBe(0);
+      const over = await runDryRun({ compiled: old, policyFile: 'old.yaml', files: [served], budgets: [parseBudget('team:support=0.002usd/day:alert') as never] });
+      // Unchanged, the policy would pass the limit and nothing is refused: as in the gateway, each
+      // reservation whose worst case would take spending past the limit alerts (the third and
+      // fourth support requests).
+      expect(over.budgets).toMatchObject({ rejected: 0, downgraded: 0, alerts: 2 });
+    });
   });
 
   it('simulates an exact cache: a repeated prompt within the TTL costs nothing', async () => {
