@@ -5,7 +5,13 @@
  * prompt; then start-up time and memory of each (fresh processes), agreement with tiktoken on
  * the same text, and the whole `decide` call for a 1 KB chat prompt.
  *
- *   npm run bench:tokenizer         (after `npm ci`; about 2 minutes; --quick for a smoke run)
+ * Each workload is timed twice. `warm`: the same texts every round, after a warm-up on them, so
+ * any cache a library keeps (Switchyard's piece cache, gpt-tokenizer's merge cache) already holds
+ * their pieces. `cold`: every round a fresh variant of the workload (other seeds, so other
+ * slices of the same sources), built before timing, with each library's cache emptied first;
+ * tiktoken and js-tiktoken keep none. The JIT is warm in both: cold is about caches, not start-up.
+ *
+ *   npm run bench:tokenizer         (after `npm ci`; about 4 minutes; --quick for a smoke run)
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -18,25 +24,45 @@ const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 5;
 type Encoding = 'o200k_base' | 'cl100k_base';
 type Counter = (text: string) => number;
+/** A library's counter, and how to empty whatever cache it keeps (a no-op for one that keeps none). */
+interface Library {
+  count: Counter;
+  reset: () => void;
+}
 
 /** Each library's counter for an encoding; special-token look-alikes count as ordinary text. */
-const LIBRARIES: Record<string, (encoding: Encoding) => Promise<Counter>> = {
+const LIBRARIES: Record<string, (encoding: Encoding) => Promise<Library>> = {
   switchyard: async (encoding) => {
-    const { countTokens } = await import('../engine/src/tokenizer.js');
-    return (text) => countTokens(text, encoding);
+    // countTokens' own calls, on a core instance of the bench's own: the one countTokens shares is
+    // not reachable, and loading the vocabularies again is what empties a core's piece cache
+    // (loadVocab in engine/assembly/tokenizer.ts).
+    const { ENCODING_IDS, loadVocabularies } = await import('../engine/src/tokenizer.js');
+    const { instantiateCore } = await import('../engine/src/wasm.js');
+    const core = instantiateCore();
+    loadVocabularies(core);
+    const id = ENCODING_IDS[encoding];
+    const encoder = new TextEncoder();
+    const count: Counter = (text) => {
+      if (text.length === 0) return 0;
+      const capacity = text.length * 3;
+      const ptr = core.reserveText(capacity) >>> 0;
+      const { written } = encoder.encodeInto(text, new Uint8Array(core.memory.buffer, ptr, capacity));
+      return core.countTokens(id, ptr, written) >>> 0;
+    };
+    return { count, reset: () => loadVocabularies(core) };
   },
   tiktoken: async (encoding) => {
     const enc = (require('tiktoken') as { get_encoding(e: string): { encode_ordinary(t: string): Uint32Array } }).get_encoding(encoding);
-    return (text) => enc.encode_ordinary(text).length;
+    return { count: (text) => enc.encode_ordinary(text).length, reset: () => {} };
   },
   'js-tiktoken': async (encoding) => {
     const enc = (require('js-tiktoken') as { getEncoding(e: string): { encode(t: string, a: unknown[], d: unknown[]): number[] } }).getEncoding(encoding);
-    return (text) => enc.encode(text, [], []).length;
+    return { count: (text) => enc.encode(text, [], []).length, reset: () => {} };
   },
   'gpt-tokenizer': async (encoding) => {
-    const mod = require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { encode(t: string, o: unknown): number[] };
+    const mod = require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { encode(t: string, o: unknown): number[]; clearMergeCache(): void };
     const options = { allowedSpecial: new Set(), disallowedSpecial: new Set() };
-    return (text) => mod.encode(text, options).length;
+    return { count: (text) => mod.encode(text, options).length, reset: () => mod.clearMergeCache() };
   },
 };
 
@@ -72,11 +98,27 @@ function localText(ext: string, limit: number): string {
   return out.join('\n');
 }
 
-function buildCorpora(): { mixed: string; messages: string[]; english: string } {
-  const random = rng(42);
-  const prose = localText('.md', 2_000_000);
-  const code = localText('.js', 1_000_000);
-  const multilingual = readFileSync(packagePath('bench', 'corpus', 'multilingual.txt'), 'utf8').split('\n').filter(Boolean);
+interface Sources {
+  prose: string;
+  code: string;
+  multilingual: string[];
+}
+
+function readSources(): Sources {
+  return {
+    prose: localText('.md', 2_000_000),
+    code: localText('.js', 1_000_000),
+    multilingual: readFileSync(packagePath('bench', 'corpus', 'multilingual.txt'), 'utf8').split('\n').filter(Boolean),
+  };
+}
+
+/**
+ * The three workloads, drawn from `sources` by `seed`. Seed 42 is the warm corpus (its English
+ * prompt starts at the prose's beginning, as it always has); any other seed is a cold variant of
+ * the same sizes from other slices, the English prompt from a random place in the prose.
+ */
+function buildCorpora({ prose, code, multilingual }: Sources, seed = 42): { mixed: string; messages: string[]; english: string } {
+  const random = rng(seed);
   const pieces: string[] = [];
   let bytes = 0;
   while (bytes < 1_000_000) {
@@ -103,7 +145,8 @@ function buildCorpora(): { mixed: string; messages: string[]; english: string } 
     messages.push(msg);
   }
   let english = '';
-  for (let at = 0; Buffer.byteLength(english) < 65_536; at += 4096) english += prose.slice(at, at + 4096);
+  const from = seed === 42 ? 0 : Math.floor(random() * (prose.length - 200_000));
+  for (let at = from; Buffer.byteLength(english) < 65_536; at += 4096) english += prose.slice(at, at + 4096);
   while (Buffer.byteLength(english) > 65_536) english = english.slice(0, -1);
   return { mixed, messages, english };
 }
@@ -135,17 +178,23 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Median MB/s over ROUNDS of counting `texts`, after one warm-up round. */
-function throughput(count: Counter, texts: string[]): { mbps: number } {
+/** MB/s of one pass of `count` over `texts`. */
+function rate(count: Counter, texts: string[]): number {
   const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+  const start = process.hrtime.bigint();
   for (const t of texts) count(t);
-  const rates: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const start = process.hrtime.bigint();
-    for (const t of texts) count(t);
-    rates.push(bytes / 1e6 / (Number(process.hrtime.bigint() - start) / 1e9));
-  }
-  return { mbps: median(rates) };
+  return bytes / 1e6 / (Number(process.hrtime.bigint() - start) / 1e9);
+}
+
+/** Warm: median MB/s over ROUNDS of counting the same `texts`, after one warm-up round on them. */
+function throughput(count: Counter, texts: string[]): { mbps: number } {
+  for (const t of texts) count(t);
+  return { mbps: median(Array.from({ length: ROUNDS }, () => rate(count, texts))) };
+}
+
+/** Cold: median MB/s over one round per variant (each text unseen), the library's cache emptied before each. */
+function coldThroughput(lib: Library, variants: string[][]): { mbps: number } {
+  return { mbps: median(variants.map((texts) => (lib.reset(), rate(lib.count, texts)))) };
 }
 
 /** Start-up (load + first count) and memory of one library in a fresh process. */
@@ -194,7 +243,7 @@ async function main(): Promise<void> {
     const [lib, encoding] = [process.argv[3]!, process.argv[4] as Encoding];
     const rss0 = process.memoryUsage().rss;
     const start = process.hrtime.bigint();
-    (await LIBRARIES[lib]!(encoding))('hello world');
+    (await LIBRARIES[lib]!(encoding)).count('hello world');
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     console.log(JSON.stringify({ ms, rssMb: (process.memoryUsage().rss - rss0) / 1e6 }));
     return;
@@ -203,23 +252,35 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await decideMedianUs()));
     return;
   }
-  const { mixed, messages, english } = buildCorpora();
+  const sources = readSources();
+  const { mixed, messages, english } = buildCorpora(sources);
   const workloads: Array<[string, string[]]> = [
     ['(a) 1 MB mixed corpus', [mixed]],
     ['(b) 5,000 chat messages of ~200 bytes', messages],
     ['(c) one 64 KB English prompt', [english]],
   ];
-  console.log(`Token counting, node ${process.version}, median of ${ROUNDS} rounds after a warm-up; MB/s of UTF-8 input (higher is better)\n`);
+  // The cold variants, one per round, built before anything is timed: variants[w][r].
+  const cold = Array.from({ length: ROUNDS }, (_, r) => buildCorpora(sources, 1000 + r));
+  const variants = [cold.map((c) => [c.mixed]), cold.map((c) => c.messages), cold.map((c) => [c.english])];
+  console.log(`Token counting, node ${process.version}, MB/s of UTF-8 input (higher is better). warm: median of ${ROUNDS} rounds over the same texts after a warm-up on them; cold: median of ${ROUNDS} rounds, each over a fresh variant of the workload with every library's cache emptied first\n`);
   for (const encoding of ['o200k_base', 'cl100k_base'] as const) {
-    const counters: Record<string, Counter> = {};
-    for (const [name, make] of Object.entries(LIBRARIES)) counters[name] = await make(encoding);
+    const libraries: Record<string, Library> = {};
+    for (const [name, make] of Object.entries(LIBRARIES)) libraries[name] = await make(encoding);
+    const counters: Record<string, Counter> = Object.fromEntries(Object.entries(libraries).map(([name, lib]) => [name, lib.count]));
+    // The bench's switchyard counter repeats countTokens' calls on its own core: it must agree.
+    const { countTokens } = await import('../engine/src/tokenizer.js');
+    if (messages.some((m) => counters.switchyard!(m) !== countTokens(m, encoding))) throw new Error('the bench\'s switchyard counter disagrees with countTokens');
     console.log(`### ${encoding}\n`);
     console.log(`| workload | ${Object.keys(counters).join(' | ')} |`);
     console.log(`|---|${Object.keys(counters).map(() => '---:').join('|')}|`);
-    for (const [label, texts] of workloads) {
-      const row: string[] = [];
-      for (const count of Object.values(counters)) row.push(throughput(count, texts).mbps.toFixed(1));
-      console.log(`| ${label} | ${row.join(' | ')} |`);
+    for (const [w, [label, texts]] of workloads.entries()) {
+      const warm: string[] = [];
+      for (const count of Object.values(counters)) warm.push(throughput(count, texts).mbps.toFixed(1));
+      console.log(`| ${label}, warm | ${warm.join(' | ')} |`);
+      // After the warm rows, so the JIT has seen this workload's shape: only the caches are cold.
+      const coldRow: string[] = [];
+      for (const lib of Object.values(libraries)) coldRow.push(coldThroughput(lib, variants[w]!).mbps.toFixed(1));
+      console.log(`| ${label}, cold | ${coldRow.join(' | ')} |`);
     }
     // Agreement per text unit: each chat message, and the corpus cut into 1 KB pieces.
     const units = [...messages, ...Array.from({ length: Math.ceil(mixed.length / 1024) }, (_, i) => mixed.slice(i * 1024, (i + 1) * 1024))];
@@ -251,7 +312,7 @@ async function main(): Promise<void> {
   }
   const bang = '!'.repeat(1_000_000);
   const t0 = process.hrtime.bigint();
-  const n = (await LIBRARIES.switchyard!('o200k_base'))(bang);
+  const n = (await LIBRARIES.switchyard!('o200k_base')).count(bang);
   console.log(`one 1 MB "word" (1,000,000 x "!"): switchyard counts ${n} tokens in ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(0)} ms (tiktoken aborts on a piece this long)`);
   // In a fresh process, as the server runs it: one Decider, not four tokenizer libraries' heaps.
   const run = spawnSync(process.execPath, [process.argv[1]!, '--decide', ...(quick ? ['--quick'] : [])], { encoding: 'utf8' });
