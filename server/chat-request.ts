@@ -4,7 +4,8 @@
  * which knows its own limits best.
  */
 import type { RequestFeatures } from '../engine/src/decide.js';
-import { imageCost } from '../engine/src/images.js';
+import { ASSUMED_IMAGE_SIDE_PX, dataUrlSize, imageCost } from '../engine/src/images.js';
+import { patchesFor } from '../engine/src/image-tokens.js';
 import type { ChatMessage, ChatRequest } from './adapters/types.js';
 import { GatewayError } from './errors.js';
 
@@ -64,23 +65,37 @@ function messageText(m: ChatMessage): string {
   return text;
 }
 
-/** Count and tiles of the request's image parts, by OpenAI's formula. */
+/**
+ * Count, tiles and patches of the request's image parts, by OpenAI's two formulas (the policy's
+ * model says which one prices them): tiles at the detail asked for, 32-px patches at the
+ * 1536-patch budget every patch model has, at high detail (the worst case, as
+ * engine/src/image-tokens.ts counts them). A remote image's size is assumed, 1024 x 1024, as for
+ * tiles; either count is then marked as an estimate.
+ */
 function imagesOf(messages: readonly ChatMessage[]): RequestFeatures['images'] {
   let count = 0;
   let tiles = 0;
+  let patches = 0;
   let sizesKnown = true;
+  let patchesKnown = true;
   for (const m of messages) {
     if (!Array.isArray(m.content)) continue;
     for (const part of m.content) {
       if (part.type !== 'image_url') continue;
       const image = part.image_url as { url?: unknown; detail?: unknown } | undefined;
-      const cost = imageCost(typeof image?.url === 'string' ? image.url : '', typeof image?.detail === 'string' ? image.detail : undefined);
+      const url = typeof image?.url === 'string' ? image.url : '';
+      const detail = typeof image?.detail === 'string' ? image.detail : undefined;
+      const cost = imageCost(url, detail);
+      const size = dataUrlSize(url);
       count++;
       tiles += cost.tiles;
+      patches += patchesFor(size?.width ?? ASSUMED_IMAGE_SIDE_PX, size?.height ?? ASSUMED_IMAGE_SIDE_PX);
       sizesKnown &&= cost.sizeKnown;
+      // A low-detail image costs no tiles whatever its size, but its patches are not pinned.
+      patchesKnown &&= size !== null && detail !== 'low';
     }
   }
-  return count === 0 ? undefined : { count, tiles, sizesKnown };
+  return count === 0 ? undefined : { count, tiles, patches, sizesKnown, patchesKnown };
 }
 
 /** Request headers as Node and Fastify give them. */
@@ -113,6 +128,9 @@ export function requestFeatures(req: ChatRequest, headers: HeaderMap = {}, arriv
     images: imagesOf(req.messages),
     tools: Array.isArray(req.tools) ? (req.tools as unknown[]) : undefined,
     jsonMode: jsonModeOf(req.response_format),
+    // As the adapters read them (server/adapters/unsupported.ts): top_logprobs 0 and n 1 ask for nothing.
+    logprobs: req.logprobs === true || (typeof req.top_logprobs === 'number' && req.top_logprobs > 0),
+    choices: typeof req.n === 'number' ? req.n : undefined,
     user: typeof req.user === 'string' ? req.user : undefined,
     session: header(headers, 'x-switchyard-session') ?? metadata?.session_id,
     priority: header(headers, 'x-switchyard-priority') ?? metadata?.priority ?? 'normal',

@@ -2,11 +2,12 @@
 // models ("How to count tokens with tiktoken", OpenAI cookbook): 3 tokens per message, 1 more
 // per `name`, and 3 that prime the reply (<|start|>assistant<|message|>). Tool definitions are
 // counted by the host with this core's countTokens (their formula walks JSON schemas) and
-// arrive as REQ_TOOL_TOKENS_*; images by OpenAI's tile formula from the model's price card.
+// arrive as REQ_TOOL_TOKENS_*; images by the formula of the model's record (OpenAI's tiles or
+// patches, engine/src/image-tokens.ts has the guide's rules).
 import {
-  REQ_SEGMENT_COUNT, REQ_MESSAGE_COUNT, REQ_IMAGE_COUNT, REQ_IMAGE_TILES, REQ_TOOL_TOKENS_O200K, REQ_TOOL_TOKENS_CL100K,
+  REQ_SEGMENT_COUNT, REQ_MESSAGE_COUNT, REQ_IMAGE_COUNT, REQ_IMAGE_TILES, REQ_IMAGE_PATCHES, REQ_TOOL_TOKENS_O200K, REQ_TOOL_TOKENS_CL100K,
   REQ_TOOL_CHARS, SEG_OFFSET, SEG_LENGTH, SEG_KIND, SEGMENT_SIZE, SEG_ROLE, SEG_NAME, SEG_CONTENT, REQ_FLAGS, FLAG_EMBEDDING,
-  TOKENIZER_O200K, TOKENIZER_CL100K, PM_IMAGE_BASE, PM_IMAGE_TILE, PM_CHARS_PER_TOKEN,
+  TOKENIZER_O200K, TOKENIZER_CL100K, PM_IMAGE_BASE, PM_IMAGE_TILE, PM_IMAGE_PATCH_MULT, PM_CHARS_PER_TOKEN,
 } from "./layout";
 import { countTokens, ENCODING_O200K, ENCODING_CL100K } from "./tokenizer";
 import { modelAt } from "./program";
@@ -82,9 +83,16 @@ export function estimatedPromptTokens(m: u32, req: usize, chars: u32): u32 {
   return text + load<u32>(req, REQ_MESSAGE_COUNT) * TOKENS_PER_MESSAGE + REPLY_PRIMING_TOKENS;
 }
 
-/** Image tokens for model `m` by OpenAI's formula: base per image plus tile per 512-px tile. */
+/**
+ * Image tokens for model `m` by its OpenAI formula: with a patch multiplier (hundredths),
+ * ceil(patches x multiplier); else base per image plus tile per 512-px tile. Patches arrive
+ * summed over the request's images, so the rounding is per request where OpenAI's is per image:
+ * at most one token less per image beyond the first.
+ */
 export function imageTokens(m: u32, req: usize): u32 {
   const model = modelAt(m);
+  const mult = load<u32>(model, PM_IMAGE_PATCH_MULT);
+  if (mult != 0) return <u32>((<u64>load<u32>(req, REQ_IMAGE_PATCHES) * <u64>mult + 99) / 100);
   return load<u32>(req, REQ_IMAGE_COUNT) * load<u32>(model, PM_IMAGE_BASE) + load<u32>(req, REQ_IMAGE_TILES) * load<u32>(model, PM_IMAGE_TILE);
 }
 

@@ -26,7 +26,8 @@ import {
   PM_CAPABILITIES, PM_QUALITY,
   PR_MATCH_MODELS, PR_MATCH_META, PR_CANDIDATES, PR_EXPECTED_OUTPUT, PR_TOKENS_MIN, PR_TOKENS_MAX,
   PR_COMPLEXITY_MIN, PR_COMPLEXITY_MAX, PR_WHEN, PR_STRATEGY, PR_MIN_QUALITY, PR_REQUIRED_CAPS, PR_MAX_COST,
-  PR_MAX_TOKENS_DEFAULT, PR_MAX_TOKENS_MAX, PR_RETRIES, PR_FALLBACK, PR_SPLIT_BY,
+  PR_MAX_TOKENS_DEFAULT, PR_MAX_TOKENS_MAX, PR_RETRIES, PR_FALLBACK, PR_SPLIT_BY, PR_CACHED_SHARE,
+  FLAG_LOGPROBS, FLAG_MULTIPLE_CHOICES, CAP_LOGPROBS, CAP_MULTIPLE_CHOICES, EXCLUDED_NO_LOGPROBS, EXCLUDED_NO_MULTIPLE_CHOICES,
 } from "./layout";
 import {
   programBase, routeCount, routeOffsets, modelAt, matchModelsOf, matchMetaOf, candidatesOf, weightsOf, weightsBase,
@@ -142,6 +143,8 @@ function exclusion(m: u32, r: usize, req: usize, snap: usize, entries: u32, prom
   if ((flags & FLAG_TOOLS) != 0 && (caps & CAP_TOOLS) == 0) return EXCLUDED_NO_TOOLS;
   if ((flags & FLAG_IMAGES) != 0 && (caps & CAP_VISION) == 0) return EXCLUDED_NO_VISION;
   if ((flags & FLAG_JSON_MODE) != 0 && (caps & CAP_JSON_MODE) == 0) return EXCLUDED_NO_JSON_MODE;
+  if ((flags & FLAG_LOGPROBS) != 0 && (caps & CAP_LOGPROBS) == 0) return EXCLUDED_NO_LOGPROBS;
+  if ((flags & FLAG_MULTIPLE_CHOICES) != 0 && (caps & CAP_MULTIPLE_CHOICES) == 0) return EXCLUDED_NO_MULTIPLE_CHOICES;
   if ((load<u32>(r, PR_REQUIRED_CAPS) & ~caps) != 0) return EXCLUDED_CAPABILITY_REQUIRED;
   if (load<u32>(model, PM_QUALITY) < load<u32>(r, PR_MIN_QUALITY)) return EXCLUDED_QUALITY;
   if (cost > load<f64>(r, PR_MAX_COST)) return EXCLUDED_OVER_COST_CAP;
@@ -280,8 +283,12 @@ function permute(dec: usize, start: u32, n: u32): void {
   }
 }
 
-/** Appends route `ri`'s candidates not already listed after the first `count`; returns the new count. */
-function appendRoute(dec: usize, count: u32, ri: u32, req: usize, text: usize, segs: usize, snap: usize, entries: u32, outputTokens: u32): u32 {
+/**
+ * Appends route `ri`'s candidates not already listed after the first `count`; returns the new
+ * count. `outputTokens` and `cachedShare` are the matched route's expectations: they describe
+ * the request, so its fallbacks' candidates are estimated on the same terms.
+ */
+function appendRoute(dec: usize, count: u32, ri: u32, req: usize, text: usize, segs: usize, snap: usize, entries: u32, outputTokens: u32, cachedShare: f64): u32 {
   const r = unchecked(routeOffsets[ri]);
   const cand = candidatesOf(r);
   const candidates = load<u32>(r, PR_CANDIDATES);
@@ -292,7 +299,7 @@ function appendRoute(dec: usize, count: u32, ri: u32, req: usize, text: usize, s
     const counted = promptTokensFor(m, req, text, segs);
     const prompt = <u32>counted;
     const at = candidateAt(dec, count++);
-    const cost = estimateCostUsd(m, prompt, outputTokens);
+    const cost = estimateCostUsd(m, prompt, outputTokens, cachedShare);
     store<u32>(at, m, DEC_CAND_MODEL);
     store<u32>(at, exclusion(m, r, req, snap, entries, prompt, outputTokens, cost), DEC_CAND_EXCLUDED);
     store<u32>(at, prompt, DEC_CAND_PROMPT_TOKENS);
@@ -389,12 +396,13 @@ export function evaluate(req: usize, text: usize, segs: usize, snap: usize, snap
     store<u32>(dec, load<u32>(r, PR_STRATEGY), DEC_STRATEGY);
     store<u32>(dec, load<u32>(r, PR_RETRIES), DEC_RETRIES);
     store<u32>(dec, load<u32>(r, PR_TIER), DEC_TIER);
-    let count = appendRoute(dec, 0, i, req, text, segs, snap, snapEntries, outputTokens);
+    const cachedShare = load<f64>(r, PR_CACHED_SHARE);
+    let count = appendRoute(dec, 0, i, req, text, segs, snap, snapEntries, outputTokens, cachedShare);
     // Fallbacks: the checker refuses cycles, and the guard bounds a hand-made program anyway.
     let next = load<u32>(r, PR_FALLBACK);
     for (let guard: u32 = 0; next != NO_ID && guard < routeCount; guard++) {
       trail = trailStep(dec, trail, next, TRAIL_FALLBACK);
-      count = appendRoute(dec, count, next, req, text, segs, snap, snapEntries, outputTokens);
+      count = appendRoute(dec, count, next, req, text, segs, snap, snapEntries, outputTokens, cachedShare);
       next = load<u32>(unchecked(routeOffsets[next]), PR_FALLBACK);
     }
     store<u32>(dec, trail, DEC_TRAIL_COUNT);

@@ -3,7 +3,7 @@
 // little-endian. The host writes REQUEST and SNAPSHOT, the core writes DECISION.
 
 /** Bumped on any change to a layout below or to the export list. */
-export const ABI_VERSION: u32 = 4;
+export const ABI_VERSION: u32 = 6;
 
 /** An interned-string id that no policy string has: a request value the policy never names. */
 export const NO_ID: u32 = 0xffffffff;
@@ -30,10 +30,14 @@ export const NO_ID: u32 = 0xffffffff;
 //   +--------+--------+--------+--------+
 //   |        |pre_o2k |pre_cl  |pre_chr |  240   PRECOUNTED (FLAG_PRECOUNTED): the prompt's
 //   +--------+--------+--------+--------+        counts, as recorded traffic carries them,
-//   |pre_feat|forced  | reserved up to 320|  256   and the offset of its FEATURES record in the
-//   +--------+--------+-------------------+      text buffer; the core then counts nothing.
+//   |pre_feat|forced  |img_ptch| reserved up to 320   and the offset of its FEATURES record in the
+//   +--------+--------+--------+----------        text buffer; the core then counts nothing.
 //                                                 forced: a route index every match skips to
 //                                                 (a budget's downgrade), NO_ID for none
+//
+// Images arrive two ways, one per formula of OpenAI's vision guide, and a model's record says
+// which prices them: img_cnt and img_tile (512-px tiles at high detail) for the tile formula,
+// img_ptch (32-px patches at the 1536-patch budget, summed over the images) for the patch one.
 //
 // What conditions read besides the features lives in the text buffer too, after the strings:
 // at env_num (8-aligned offset) the f64 NUM slots, at env_str the (offset, length) u32 pairs of
@@ -69,6 +73,7 @@ export const REQ_PRE_CL100K: u32 = 248;
 export const REQ_PRE_CHARS: u32 = 252;
 export const REQ_PRE_FEATURES: u32 = 256;
 export const REQ_FORCE_ROUTE: u32 = 260;
+export const REQ_IMAGE_PATCHES: u32 = 264;
 export const REQUEST_SIZE: u32 = 320;
 
 // REQ_FLAGS bits
@@ -83,6 +88,10 @@ export const FLAG_PRECOUNTED: u32 = 32;
 export const FLAG_CL100K_ESTIMATED: u32 = 64;
 /** An embeddings request (POST /v1/embeddings): only embedding models may serve it. */
 export const FLAG_EMBEDDING: u32 = 128;
+/** The request asks for log probabilities (logprobs: true, or top_logprobs above 0). */
+export const FLAG_LOGPROBS: u32 = 256;
+/** The request asks for more than one choice (n > 1). */
+export const FLAG_MULTIPLE_CHOICES: u32 = 512;
 
 // SEGMENT: one piece of a chat prompt in the text buffer, 12 bytes.
 //   offset u32 | length u32 | kind u32
@@ -199,6 +208,10 @@ export const CAP_VISION: u32 = 2;
 export const CAP_JSON_MODE: u32 = 4;
 /** The model is an embedding model (`type: embedding`): it serves embeddings, not chat. */
 export const CAP_EMBEDDING: u32 = 8;
+/** The model can return token log probabilities (logprobs / top_logprobs). */
+export const CAP_LOGPROBS: u32 = 16;
+/** The model can return several choices for one request (n > 1). */
+export const CAP_MULTIPLE_CHOICES: u32 = 32;
 
 // DEC_STATUS values
 export const STATUS_OK: u32 = 0;
@@ -224,6 +237,8 @@ export const EXCLUDED_OVER_COST_CAP: u32 = 10;
 export const EXCLUDED_OVER_LATENCY: u32 = 11;
 /** A chat request met an embedding model, or an embeddings request a chat model. */
 export const EXCLUDED_WRONG_TYPE: u32 = 12;
+export const EXCLUDED_NO_LOGPROBS: u32 = 13;
+export const EXCLUDED_NO_MULTIPLE_CHOICES: u32 = 14;
 
 // Tokenizer ids, in the program's model table
 export const TOKENIZER_O200K: u32 = 0;
@@ -237,20 +252,23 @@ export const TOKENIZER_ESTIMATE: u32 = 2;
 //   models: model_count x 80 bytes:
 //     provider_ix u32 | context_window u32 | tokenizer u32 | image_base u32 | image_tile u32 |
 //     capabilities u32 (CAP_* bits) | input_usd_per_mtok f64 | cached_input f64 | output f64 |
-//     batch_discount f64 | chars_per_token f64 | max_output u32 | quality u32 | reserved u64
+//     batch_discount f64 | chars_per_token f64 | max_output u32 | quality u32 |
+//     image_patch_mult u32 (hundredths; 0: the tile formula, else ceil(patches x mult / 100)) |
+//     reserved u32
 //   weights: weight_count x f64, the complexity score's weights then its bias (0 = defaults)
-//   routes: route_count x (96-byte header + arrays):
+//   routes: route_count x (104-byte header + arrays):
 //     match_model_count u32 | match_meta_count u32 | candidate_count u32 | expected_output u32 |
 //     tokens_min u32 | tokens_max u32 | complexity_min f64 | complexity_max f64 |
 //     when_expr u32 (expression index or NO_ID) | strategy u32 | min_quality u32 |
 //     required_caps u32 | max_cost_usd f64 (+inf: none) | max_tokens_default u32 (0: none) |
 //     max_tokens_max u32 (0: none) | retries u32 | fallback u32 (route index or NO_ID) |
 //     split_by u32 | max_latency_ms u32 (0: none) | tier u32 (TIER_*) | reserved u32 |
+//     cached_share f64 (share of the prompt expected from the provider's cache, 0..1) |
 //     model ids u32[match_model_count] | (key_id, value_id) u32 pairs[match_meta_count] |
 //     model indices u32[candidate_count] | weights u32[candidate_count]
 //   expressions: expr_section_len bytes, the conditions' bytecode (format in expr.ts)
 export const PROGRAM_MAGIC: u32 = 0x31505953; // "SYP1"
-export const PROGRAM_FORMAT: u32 = 4;
+export const PROGRAM_FORMAT: u32 = 6;
 export const PROGRAM_HEADER_SIZE: u32 = 24;
 export const PROGRAM_MODEL_SIZE: u32 = 80;
 export const PM_PROVIDER: u32 = 0;
@@ -266,7 +284,8 @@ export const PM_BATCH_DISCOUNT: u32 = 48;
 export const PM_CHARS_PER_TOKEN: u32 = 56;
 export const PM_MAX_OUTPUT: u32 = 64;
 export const PM_QUALITY: u32 = 68;
-export const PROGRAM_ROUTE_HEADER_SIZE: u32 = 96;
+export const PM_IMAGE_PATCH_MULT: u32 = 72;
+export const PROGRAM_ROUTE_HEADER_SIZE: u32 = 104;
 export const PR_MATCH_MODELS: u32 = 0;
 export const PR_MATCH_META: u32 = 4;
 export const PR_CANDIDATES: u32 = 8;
@@ -287,6 +306,7 @@ export const PR_FALLBACK: u32 = 76;
 export const PR_SPLIT_BY: u32 = 80;
 export const PR_MAX_LATENCY_MS: u32 = 84;
 export const PR_TIER: u32 = 88;
+export const PR_CACHED_SHARE: u32 = 96;
 
 // Tiers: when the route's requests are served
 export const TIER_REALTIME: u32 = 0;

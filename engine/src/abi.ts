@@ -4,7 +4,7 @@
  * list against the built module, so the two cannot drift apart silently.
  */
 
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 6;
 
 export const NO_ID = 0xffffffff;
 
@@ -34,6 +34,7 @@ export const REQ_PRE_CL100K = 248;
 export const REQ_PRE_CHARS = 252;
 export const REQ_PRE_FEATURES = 256;
 export const REQ_FORCE_ROUTE = 260;
+export const REQ_IMAGE_PATCHES = 264;
 
 export const REQUEST_SIZE = 320;
 
@@ -45,6 +46,8 @@ export const FLAG_MAX_TOKENS_SET = 16;
 export const FLAG_PRECOUNTED = 32;
 export const FLAG_CL100K_ESTIMATED = 64;
 export const FLAG_EMBEDDING = 128;
+export const FLAG_LOGPROBS = 256;
+export const FLAG_MULTIPLE_CHOICES = 512;
 
 export const SEG_OFFSET = 0;
 export const SEG_LENGTH = 4;
@@ -123,6 +126,8 @@ export const CAP_TOOLS = 1;
 export const CAP_VISION = 2;
 export const CAP_JSON_MODE = 4;
 export const CAP_EMBEDDING = 8;
+export const CAP_LOGPROBS = 16;
+export const CAP_MULTIPLE_CHOICES = 32;
 
 export const STATUS_OK = 0;
 export const STATUS_NO_ROUTE = 1;
@@ -141,13 +146,15 @@ export const EXCLUDED_QUALITY = 9;
 export const EXCLUDED_OVER_COST_CAP = 10;
 export const EXCLUDED_OVER_LATENCY = 11;
 export const EXCLUDED_WRONG_TYPE = 12;
+export const EXCLUDED_NO_LOGPROBS = 13;
+export const EXCLUDED_NO_MULTIPLE_CHOICES = 14;
 
 export const TOKENIZER_O200K = 0;
 export const TOKENIZER_CL100K = 1;
 export const TOKENIZER_ESTIMATE = 2;
 
 export const PROGRAM_MAGIC = 0x31505953;
-export const PROGRAM_FORMAT = 4;
+export const PROGRAM_FORMAT = 6;
 export const PROGRAM_HEADER_SIZE = 24;
 export const PROGRAM_MODEL_SIZE = 80;
 
@@ -164,8 +171,9 @@ export const PM_BATCH_DISCOUNT = 48;
 export const PM_CHARS_PER_TOKEN = 56;
 export const PM_MAX_OUTPUT = 64;
 export const PM_QUALITY = 68;
+export const PM_IMAGE_PATCH_MULT = 72;
 
-export const PROGRAM_ROUTE_HEADER_SIZE = 96;
+export const PROGRAM_ROUTE_HEADER_SIZE = 104;
 
 export const PR_MATCH_MODELS = 0;
 export const PR_MATCH_META = 4;
@@ -187,6 +195,7 @@ export const PR_FALLBACK = 76;
 export const PR_SPLIT_BY = 80;
 export const PR_MAX_LATENCY_MS = 84;
 export const PR_TIER = 88;
+export const PR_CACHED_SHARE = 96;
 
 export const TIER_REALTIME = 0;
 export const TIER_BATCH = 1;

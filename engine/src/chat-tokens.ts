@@ -9,7 +9,7 @@ import { lowerPolicy } from './policy/lower.js';
 import { withDirectRoutes } from './policy/compile.js';
 import { ExprCompiler } from './policy/expr/index.js';
 import type { Policy, ProviderKind, TokenizerKind } from './policy/types.js';
-import { imageCost } from './images.js';
+import { IMAGE_RATES, imageRateFor, imageUnits, type ImageRate } from './image-tokens.js';
 
 /** A chat message in the OpenAI shape (text or content parts). */
 export interface ChatTokenMessage {
@@ -28,19 +28,36 @@ export interface ChatTokenCount {
 const deciders = new Map<string, Decider>();
 const loc = { file: '<countChatTokens>', line: 1, col: 1 };
 
+/**
+ * The model of the counting program for an image formula. A tile rate's model carries its base
+ * and tile tokens, so the core prices its images as `decide` would; patch rates share one with
+ * base 0 and tile 1, their images arriving already in tokens, rounded per image as OpenAI bills
+ * (the core, given only the request's summed patches, rounds once per request).
+ */
+function modelFor(rate: ImageRate): { name: string; base: number; tile: number } {
+  const [base, tile] = rate.formula === 'tiles' ? [rate.base, rate.tile] : [0, 1];
+  return { name: `m-${base}-${tile}`, base, tile };
+}
+
+/**
+ * The counting program for a tokenizer: one model per image formula of image-tokens.ts, each
+ * answering by its direct route, in one core instance (a core holds both vocabularies, so one
+ * per formula would cost megabytes each).
+ */
 function deciderFor(tokenizer: TokenizerKind, charsPerToken: number): Decider {
   const key = `${tokenizer}:${charsPerToken}`;
   let decider = deciders.get(key);
   if (!decider) {
+    const formulas = new Map(IMAGE_RATES.map((rate) => modelFor(rate)).map((m) => [m.name, m]));
     const policy: Policy = {
       file: loc.file,
       hash: '',
       providers: [{ name: 'p', kind: 'openai', baseUrl: 'http://127.0.0.1', baseUrlEnv: null, apiKeyEnv: 'UNUSED', batchDiscount: 0, loc }],
-      models: [{
-        name: 'm', provider: 'p', upstream: 'm', inputPerMTok: 0, outputPerMTok: 0, cachedInputPerMTok: 0, batchDiscount: 0,
+      models: [...formulas.values()].map(({ name, base, tile }) => ({
+        name, provider: 'p', upstream: name, inputPerMTok: 0, outputPerMTok: 0, cachedInputPerMTok: 0, cacheWritePerMTok: 0, batchDiscount: 0,
         contextWindow: 0xffffffff, maxOutputTokens: 0xffffffff, capabilities: ['tools', 'vision', 'json_mode'], type: 'chat', quality: 3,
-        tokenizer, charsPerToken, imageBaseTokens: 85, imageTileTokens: 170, loc,
-      }],
+        tokenizer, charsPerToken, imageBaseTokens: base, imageTileTokens: tile, loc,
+      })),
       routes: [],
       complexityWeights: {},
       limits: { maxAttemptsPerRequest: 1, maxCostPerRequestUsd: Infinity },
@@ -51,7 +68,7 @@ function deciderFor(tokenizer: TokenizerKind, charsPerToken: number): Decider {
       budgets: [],
       budgetStore: { onUnreachable: 'closed', reservationTtlS: 600 },
     };
-    // The direct route of model `m` answers `m`, which is what countChatTokens asks for.
+    // The direct route of each model answers that model, which is what countChatTokens asks for.
     decider = new Decider(lowerPolicy(withDirectRoutes(policy)));
     deciders.set(key, decider);
   }
@@ -69,15 +86,18 @@ function providerOfModel(model: string): ProviderKind {
  * Prompt tokens of `messages` (with OpenAI's per-message and reply-priming overhead, names,
  * `tools` and images) for `model`: exact for OpenAI models, estimated for others. `provider`
  * picks the documented characters-per-token ratio of an estimate (default: from the name's
- * prefix, claude- and gemini-, else openai).
+ * prefix, claude- and gemini-, else openai). Images are priced by the model's row of
+ * image-tokens.ts; a model it does not know gets GPT-4o's formula and an estimate, and so does
+ * an image whose size or detail OpenAI decides (remote URL, `detail: 'auto'` or none).
  */
 export function countChatTokens(messages: readonly ChatTokenMessage[], model: string, opts: { provider?: ProviderKind; tools?: readonly unknown[] } = {}): ChatTokenCount {
   const kind = opts.provider ?? providerOfModel(model);
   const tokenizer = defaultTokenizer(kind, model);
+  const { rate, known } = imageRateFor(model);
   const decider = deciderFor(tokenizer, CHARS_PER_TOKEN[kind]);
   let count = 0;
-  let tiles = 0;
-  let sizesKnown = true;
+  let units = 0;
+  let imagesExact = true;
   const prompt = messages.map((m) => {
     let content = '';
     if (typeof m.content === 'string') content = m.content;
@@ -85,16 +105,16 @@ export function countChatTokens(messages: readonly ChatTokenMessage[], model: st
       for (const part of m.content) {
         if (part.type === 'text' && typeof part.text === 'string') content += part.text;
         if (part.type === 'image_url') {
-          const cost = imageCost(part.image_url?.url ?? '', part.image_url?.detail);
+          const cost = imageUnits(rate, part.image_url?.url ?? '', part.image_url?.detail);
           count++;
-          tiles += cost.tiles;
-          sizesKnown &&= cost.sizeKnown;
+          units += cost.units;
+          imagesExact &&= cost.exact && known;
         }
       }
     }
     return { role: m.role, content, name: m.name };
   });
-  const d = decider.decide({ model: 'm', messages: prompt, maxTokens: 1, stream: false, images: { count, tiles, sizesKnown }, tools: opts.tools });
+  const d = decider.decide({ model: modelFor(rate).name, messages: prompt, maxTokens: 1, stream: false, images: { count, tiles: units, sizesKnown: imagesExact }, tools: opts.tools });
   const c = d.candidates[0]!;
   return { tokens: c.promptTokens, exact: c.promptTokensExact, tokenizer };
 }

@@ -31,8 +31,14 @@ export interface RequestFeatures {
   /** Requested maximum output tokens, null when the client left it open. */
   maxTokens: number | null;
   stream: boolean;
-  /** Image inputs: how many, their 512-px tiles at high detail, and whether every size was known. */
-  images?: { count: number; tiles: number; sizesKnown: boolean } | undefined;
+  /**
+   * Image inputs: how many, their 512-px tiles at high detail (tile-formula models), their 32-px
+   * patches at OpenAI's 1536-patch budget summed over the images (patch-formula models; absent
+   * = 0), whether the tile count is exact (every size known, or not needed at low detail), and
+   * whether the patch count is (every size known and no low detail, whose patches the guide does
+   * not pin; absent = as sizesKnown).
+   */
+  images?: { count: number; tiles: number; patches?: number | undefined; sizesKnown: boolean; patchesKnown?: boolean | undefined } | undefined;
   /** OpenAI tool definitions of the request. */
   tools?: readonly unknown[] | undefined;
   /** Decide with this route, without matching: a budget downgraded the request to it. */
@@ -41,14 +47,21 @@ export interface RequestFeatures {
   kind?: 'chat' | 'embedding' | undefined;
   /** JSON mode or a JSON schema response format was asked for. */
   jsonMode?: boolean | undefined;
+  /** Token log probabilities were asked for (logprobs: true, or top_logprobs above 0). */
+  logprobs?: boolean | undefined;
+  /** Choices asked for (`n`); more than 1 needs a model that can return several. */
+  choices?: number | undefined;
   /** The body's `user`. */
   user?: string | undefined;
   /** Session id (header x-switchyard-session or metadata.session_id). */
   session?: string | undefined;
   /** Priority (header x-switchyard-priority or metadata.priority); "normal" when absent. */
   priority?: string | undefined;
-  /** Who is calling: the virtual key's id, team and user ("" when unknown). */
-  caller?: { key?: string | undefined; team?: string | undefined; user?: string | undefined } | undefined;
+  /** Who is calling: the virtual key's id, team, user ("" when unknown) and metadata (caller.metadata.<key>). */
+  caller?: {
+    key?: string | undefined; team?: string | undefined; user?: string | undefined;
+    metadata?: Readonly<Record<string, string>> | undefined;
+  } | undefined;
   /**
    * The prompt's counts and features as recorded traffic carries them. When present, decide
    * counts nothing: messages give only their number, and the text may be absent.
@@ -110,7 +123,7 @@ export interface Snapshot {
 /** Why a candidate may not serve this request; see README "Exclusion reasons". */
 export type ExclusionReason =
   | 'unavailable' | 'circuit_open' | 'context_window' | 'max_output'
-  | 'no_tools' | 'no_vision' | 'no_json_mode'
+  | 'no_tools' | 'no_vision' | 'no_json_mode' | 'no_logprobs' | 'no_multiple_choices'
   | 'quality_below_min' | 'over_cost_cap' | 'over_latency_target' | 'capability_required' | 'wrong_type';
 
 export type { Strategy };
@@ -193,6 +206,8 @@ const EXCLUSIONS: ReadonlyArray<ExclusionReason | null> = (() => {
   out[abi.EXCLUDED_OVER_COST_CAP] = 'over_cost_cap';
   out[abi.EXCLUDED_OVER_LATENCY] = 'over_latency_target';
   out[abi.EXCLUDED_WRONG_TYPE] = 'wrong_type';
+  out[abi.EXCLUDED_NO_LOGPROBS] = 'no_logprobs';
+  out[abi.EXCLUDED_NO_MULTIPLE_CHOICES] = 'no_multiple_choices';
   return out;
 })();
 
@@ -363,6 +378,8 @@ export class Decider {
     if (request.tools && request.tools.length > 0) flags |= abi.FLAG_TOOLS;
     if (request.images && request.images.count > 0) flags |= abi.FLAG_IMAGES;
     if (request.jsonMode) flags |= abi.FLAG_JSON_MODE;
+    if (request.logprobs) flags |= abi.FLAG_LOGPROBS;
+    if ((request.choices ?? 1) > 1) flags |= abi.FLAG_MULTIPLE_CHOICES;
     if (request.kind === 'embedding') flags |= abi.FLAG_EMBEDDING;
     if (counts) {
       flags |= abi.FLAG_PRECOUNTED;
@@ -385,6 +402,7 @@ export class Decider {
     view.setUint32(req + abi.REQ_CONTENT_LEN, contentBytes, true);
     view.setUint32(req + abi.REQ_IMAGE_COUNT, request.images?.count ?? 0, true);
     view.setUint32(req + abi.REQ_IMAGE_TILES, request.images?.tiles ?? 0, true);
+    view.setUint32(req + abi.REQ_IMAGE_PATCHES, request.images?.patches ?? 0, true);
     view.setUint32(req + abi.REQ_TOOL_TOKENS_O200K, toolTokensO200k, true);
     view.setUint32(req + abi.REQ_TOOL_TOKENS_CL100K, toolTokensCl100k, true);
     view.setUint32(req + abi.REQ_TOOL_CHARS, countTools ? toolChars(tools) : 0, true);
@@ -416,7 +434,8 @@ export class Decider {
     }
 
     const status = core.decide(policy.models.length);
-    return this.#readDecision(status, request.images?.sizesKnown ?? true);
+    const tilesKnown = request.images?.sizesKnown ?? true;
+    return this.#readDecision(status, tilesKnown, request.images?.patchesKnown ?? tilesKnown);
   }
 
   // Bound once, so toolTokens gets the same function every call instead of a fresh closure.
@@ -434,7 +453,8 @@ export class Decider {
     return count;
   }
 
-  #readDecision(status: number, imageSizesKnown: boolean): Decision {
+  /** The decision record as a Decision; image counts of unknown size make a count an estimate. */
+  #readDecision(status: number, imageSizesKnown: boolean, imagePatchesKnown: boolean): Decision {
     const { policy } = this.compiled;
     const view = this.#view;
     const dec = this.#decisionPtr;
@@ -465,7 +485,8 @@ export class Decider {
         provider: model.provider,
         upstream: model.upstream,
         promptTokens: view.getUint32(c + abi.DEC_CAND_PROMPT_TOKENS, true),
-        promptTokensExact: (view.getUint32(c + abi.DEC_CAND_FLAGS, true) & abi.CAND_EXACT) !== 0 && imageSizesKnown,
+        promptTokensExact: (view.getUint32(c + abi.DEC_CAND_FLAGS, true) & abi.CAND_EXACT) !== 0
+          && (model.imagePatchMultiplier !== undefined ? imagePatchesKnown : imageSizesKnown),
         outputTokens: view.getUint32(c + abi.DEC_CAND_OUTPUT_TOKENS, true),
         estimatedCostUsd: view.getFloat64(c + abi.DEC_CAND_COST_USD, true),
         batchCostUsd: view.getFloat64(c + abi.DEC_CAND_BATCH_COST_USD, true),

@@ -34,6 +34,9 @@ export const POLICY_ERROR_CODES = {
   SY_POLICY_STRATEGY: 'a route\'s strategy settings do not fit together (e.g. weights on an ordered route)',
   SY_POLICY_BUDGET: 'a budget is incomplete or contradicts itself (two limits, no downgrade route, a reused name)',
   SY_POLICY_LIMIT_EXCEEDED: 'a route\'s worst-case attempts or cost per request is above the policy\'s limits',
+  /** warnings (the policy serves; the author is told) */
+  SY_POLICY_NEVER_ELIGIBLE: 'a route lists a candidate that its own requirements always exclude (a missing required capability, a quality below the floor)',
+  SY_POLICY_UNUSED_PROVIDER: 'a provider is declared but no model uses it',
   /** conditions (the expression language) */
   SY_POLICY_EXPR_SYNTAX: 'a condition is not a well-formed expression',
   SY_POLICY_EXPR_UNKNOWN_FIELD: 'a condition reads a field that does not exist',

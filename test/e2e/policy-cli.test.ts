@@ -47,7 +47,7 @@ describe('switchyard policy', () => {
     const ok = run(['check', 'policies/basic.yaml'], { cwd: dir });
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('policies/basic.yaml: ok, 4 routes, 4 models, 0 warnings');
-    expect(ok.stdout).toMatch(/^cheap\s+ordered\s+nano, mini\s+4\s+[\d.]+$/m);
+    expect(ok.stdout).toMatch(/^cheap\s+ordered\s+nano, mini\s+4\s+[\d.]+\s+[\d.]+$/m);
     const bad = run(['check', 'policies/broken.yaml'], { cwd: dir });
     expect(bad.status).toBe(1);
     expect(bad.stdout).toContain('policies/broken.yaml:8:21: SY_POLICY_UNKNOWN_MODEL');

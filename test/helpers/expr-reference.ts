@@ -117,6 +117,11 @@ function isEnumField(e: Expr): boolean {
 function fieldValue(segments: readonly FieldSegment[], env: ReferenceEnv): Value {
   const { request, snapshot, features } = env;
   const names = segments.map((s) => s.name);
+  if (names[0] === 'caller' && names[1] === 'metadata') {
+    const key = names.slice(2).join('.');
+    const metadata = request.caller?.metadata;
+    return metadata && Object.hasOwn(metadata, key) ? metadata[key]! : '';
+  }
   if (names[0] === 'request' && names[1] === 'metadata') {
     const key = names.slice(2).join('.');
     const value: unknown = request.metadata && Object.hasOwn(request.metadata, key) ? request.metadata[key] : undefined;

@@ -32,8 +32,8 @@ const running: Array<{ gateway: Gateway; store: KeyStore }> = [];
 const logs: string[] = [];
 
 /** A listening gateway over a fresh key file (or `file`), with the given keys environment. */
-async function start(env: { master?: string; require?: boolean; file?: string } = {}): Promise<{ url: string; store: KeyStore }> {
-  const compiled = compilePolicySource(POLICY, 'keys.yaml');
+async function start(env: { master?: string; require?: boolean; file?: string; policy?: string } = {}): Promise<{ url: string; store: KeyStore }> {
+  const compiled = compilePolicySource(env.policy ?? POLICY, 'keys.yaml');
   if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.format()).join('\n'));
   const store = new KeyStore(env.file ?? join(mkdtempSync(join(tmpdir(), 'sy-keys-it-')), 'switchyard.db'));
   // The key plugins read the environment once, when the app is built.
@@ -236,6 +236,33 @@ describe('a gateway with keys', () => {
     expect(log).not.toContain(secret.slice(7));
     expect(log).not.toContain(MASTER);
     expect(log.toLowerCase()).not.toContain('authorization');
+  });
+});
+
+describe('a key\'s metadata in conditions', () => {
+  const TIERED = POLICY.replace('routes:\n', [
+    'routes:',
+    '  - name: gold',
+    '    match: { model: chat }',
+    '    when: caller.metadata.tier == "gold"',
+    '    candidates: [small]',
+    '',
+  ].join('\n'));
+
+  it('reaches the decision as caller.metadata: a gold key matches the route for gold, others the next one', async () => {
+    const { url, store } = await start({ policy: TIERED });
+    const gold = store.create({ metadata: { tier: 'gold' } }).secret;
+    const silver = store.create({ metadata: { tier: 'silver' } }).secret;
+    const plain = store.create({ team: 'gold' }).secret;
+    const routeOf = async (secret: string): Promise<unknown> => {
+      const res = await call(url, 'POST', '/v1/chat/completions', { body: chat(), headers: bearer(secret) });
+      expect(res.status).toBe(200);
+      return res.headers['x-switchyard-route'];
+    };
+    expect(await routeOf(gold)).toBe('gold');
+    expect(await routeOf(silver)).toBe('chat');
+    // Another field holding "gold" is not the key's metadata.
+    expect(await routeOf(plain)).toBe('chat');
   });
 });
 

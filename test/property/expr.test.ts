@@ -35,7 +35,7 @@ const FIELDS = {
   usd: SCOPES.map((s) => `snapshot.budget.${s}.remaining_usd`),
   string: [
     'request.model', 'request.metadata.tier', 'request.metadata["a key"]', 'request.metadata.x-y.z', 'request.priority', 'request.user',
-    'request.session', 'caller.key', 'caller.team', 'caller.user',
+    'request.session', 'caller.key', 'caller.team', 'caller.user', 'caller.metadata.tier', 'caller.metadata["cost centre"]',
   ],
   bool: ['request.stream', 'request.tools', 'request.json_mode'],
 } as const;
@@ -105,7 +105,7 @@ const requestWith = (text: fc.Arbitrary<string>): fc.Arbitrary<RequestFeatures> 
   user: maybe(text),
   session: maybe(text),
   priority: maybe(text),
-  caller: maybe(fc.record({ key: maybe(text), team: maybe(text), user: maybe(text) })),
+  caller: maybe(fc.record({ key: maybe(text), team: maybe(text), user: maybe(text), metadata: maybe(fc.dictionary(fc.constantFrom('tier', 'cost centre'), text)) })),
   arrivedAt: maybe(fc.integer({ min: 0, max: 4_000_000_000_000 })),
 }) as fc.Arbitrary<RequestFeatures>;
 

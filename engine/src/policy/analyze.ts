@@ -19,6 +19,11 @@ export interface RouteAnalysis {
   /** USD of one request at worst on the dearest candidate. */
   worstCostUsd: number;
   dearestModel: string;
+  /**
+   * USD a budget reserves for one request at worst: every attempt's worst cost summed, since an
+   * attempt that times out may still be billed (server/pipeline/spend.ts reserves the same way).
+   */
+  worstReservedUsd: number;
 }
 
 /** The route and its fallbacks, in the order decide() walks them; stops at a repeat (a cycle the checker reports). */
@@ -52,6 +57,7 @@ export function analyzeRoute(policy: Policy, route: RouteSpec): RouteAnalysis {
   const seen = new Set<string>();
   let attempts = 0;
   let worst = 0;
+  let reserved = 0;
   let dearest = route.candidates[0] ?? '';
   for (const r of fallbackChain(policy, route)) {
     for (const name of r.candidates) {
@@ -61,13 +67,14 @@ export function analyzeRoute(policy: Policy, route: RouteSpec): RouteAnalysis {
       const model = models.get(name);
       if (model === undefined) continue;
       const cost = worstCostUsd(model, r);
+      reserved += cost * (1 + r.retries);
       if (cost > worst) {
         worst = cost;
         dearest = name;
       }
     }
   }
-  return { route: route.name, strategy: route.strategy, candidates: [...seen], retries: route.retries, worstAttempts: attempts, worstCostUsd: worst, dearestModel: dearest };
+  return { route: route.name, strategy: route.strategy, candidates: [...seen], retries: route.retries, worstAttempts: attempts, worstCostUsd: worst, dearestModel: dearest, worstReservedUsd: reserved };
 }
 
 /** Worst cases of every written route, in policy order. */

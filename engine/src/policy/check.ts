@@ -1,13 +1,15 @@
 /**
  * Semantic checks the schema cannot express: names that must refer to declared things, names
  * that must be unique, routes that can never be reached, and credentials pasted where only an
- * environment variable name belongs.
+ * environment variable name belongs. Warnings (the policy still serves) name what can never
+ * happen but harms nothing: candidates their route always excludes, providers nothing calls.
  */
 import { PolicyError } from '../errors.js';
 import { formatPath, locate, scalarSource } from './parse.js';
 import type { ParsedPolicy, PathSegment } from './parse.js';
 import { closestName } from './schema.js';
-import type { RawPolicy, RawRoute } from './schema.js';
+import type { RawModel, RawPolicy, RawRoute } from './schema.js';
+import { DEFAULT_QUALITY, KIND_CAPABILITIES } from './defaults.js';
 
 /** What the semantic checks found. */
 export interface CheckResult {
@@ -91,6 +93,13 @@ export function checkPolicy(raw: RawPolicy, parsed: ParsedPolicy): CheckResult {
     if (model.type === 'embedding' && raw.providers[model.provider]?.kind === 'anthropic') {
       fail('SY_POLICY_BAD_VALUE', `model ${JSON.stringify(name)} is an embedding model, but provider ${JSON.stringify(model.provider)} speaks the Anthropic API, which has no embeddings`, ['models', name, 'type']);
     }
+    if (model.image_tokens) checkImageTokens(name, model.image_tokens, fail);
+    const kind = raw.providers[model.provider]?.kind;
+    // A capability the adapter cannot express would pass the decision and fail at dispatch.
+    model.capabilities?.forEach((capability, i) => {
+      if (kind === undefined || KIND_CAPABILITIES[kind].includes(capability)) return;
+      fail('SY_POLICY_BAD_VALUE', `model ${JSON.stringify(name)} lists capability ${capability}, but provider ${JSON.stringify(model.provider)} is of kind ${kind}, whose adapter cannot express it; ${kind} models can have ${KIND_CAPABILITIES[kind].join(', ')}`, ['models', name, 'capabilities', i]);
+    });
     if (Object.hasOwn(raw.providers, model.provider)) continue;
     fail('SY_POLICY_UNKNOWN_PROVIDER',
       `model ${JSON.stringify(name)} names provider ${JSON.stringify(model.provider)}, which is not declared under providers${suggest(model.provider, providerNames)}`,
@@ -136,12 +145,41 @@ export function checkPolicy(raw: RawPolicy, parsed: ParsedPolicy): CheckResult {
   checkStrategies(raw, fail);
   checkFallbacks(raw, parsed, fail);
   checkBudgets(raw, fail);
+  const warn: Fail = (code, message, path, at = 'value') => {
+    warnings.push(new PolicyError(code, message, locate(parsed, path, at), { path: formatPath(path), severity: 'warning' }));
+  };
+  warnNeverEligible(raw, warn);
+  warnUnusedProviders(raw, warn);
   return { errors, warnings };
 }
 
 type Fail = (code: PolicyError['code'], message: string, path: PathSegment[], at?: 'value' | 'key') => void;
 
 /** Settings that only one strategy reads must come with it, and weights must cover the candidates. */
+/**
+ * image_tokens is one of OpenAI's two formulas: `{ base, tile }` or `{ patch_multiplier }`. The
+ * schema only types the fields (an anyOf of two maps would report "must be a map or a map").
+ * The multiplier is kept in hundredths in the program, so finer ones would be silently rounded.
+ */
+function checkImageTokens(name: string, image: NonNullable<RawModel['image_tokens']>, fail: Fail): void {
+  const at = ['models', name, 'image_tokens'];
+  const tileFields = (['base', 'tile'] as const).filter((f) => image[f] !== undefined);
+  if (image.patch_multiplier !== undefined) {
+    if (tileFields.length > 0) {
+      fail('SY_POLICY_BAD_VALUE', `model ${JSON.stringify(name)}: image_tokens has both the patch form (patch_multiplier) and the tile form (${tileFields.join(', ')}); write one of them`, [...at, tileFields[0]!], 'key');
+    }
+    const hundredths = image.patch_multiplier * 100;
+    if (Math.abs(hundredths - Math.round(hundredths)) > 1e-6) {
+      fail('SY_POLICY_BAD_VALUE', `model ${JSON.stringify(name)}: image_tokens.patch_multiplier ${image.patch_multiplier} has more than two decimals; write it in hundredths (like 1.62)`, [...at, 'patch_multiplier']);
+    }
+    return;
+  }
+  if (tileFields.length < 2) {
+    const missing = tileFields.length === 0 ? 'base and tile (the tile form), or patch_multiplier (the patch form)' : tileFields[0] === 'base' ? 'tile' : 'base';
+    fail('SY_POLICY_MISSING_FIELD', `models.${name}.image_tokens is missing ${missing}`, at, 'key');
+  }
+}
+
 function checkStrategies(raw: RawPolicy, fail: Fail): void {
   raw.routes.forEach((route, i) => {
     const strategy = route.strategy ?? 'ordered';
@@ -165,6 +203,54 @@ function checkStrategies(raw: RawPolicy, fail: Fail): void {
       fail('SY_POLICY_STRATEGY', `route ${name} sets max_tokens.default ${mt.default} above max_tokens.max ${mt.max}`, ['routes', i, 'max_tokens', 'default']);
     }
   });
+}
+
+/**
+ * Candidates their own route always excludes, whatever the request and the snapshot: the core
+ * checks a route's required capabilities and quality floor against the model's declared ones
+ * (engine/assembly/decide.ts exclusion()), so such a candidate only lengthens the list. A
+ * warning, not an error: a fallback route may still offer the model under its own requirements.
+ */
+function warnNeverEligible(raw: RawPolicy, warn: Fail): void {
+  raw.routes.forEach((route, i) => {
+    const required = route.require?.capabilities ?? [];
+    const floor = route.require?.min_quality;
+    route.candidates.forEach((candidate, j) => {
+      const model = raw.models[candidate];
+      if (model === undefined) return; // reported as SY_POLICY_UNKNOWN_MODEL
+      const path = ['routes', i, 'candidates', j];
+      const of = `route ${JSON.stringify(route.name)} can never use candidate ${JSON.stringify(candidate)}`;
+      const has = capabilitiesOf(model, raw);
+      if (has === undefined) return; // its provider is unknown: reported as SY_POLICY_UNKNOWN_PROVIDER
+      const missing = required.filter((c) => !has.includes(c));
+      if (missing.length > 0) {
+        warn('SY_POLICY_NEVER_ELIGIBLE', `${of}: the route requires ${missing.join(', ')}, which the model does not list in its capabilities; add the capability to the model if it has it, or drop the candidate`, path);
+      }
+      const quality = model.quality ?? DEFAULT_QUALITY;
+      if (floor !== undefined && quality < floor) {
+        warn('SY_POLICY_NEVER_ELIGIBLE', `${of}: the route requires min_quality ${floor} and the model's quality is ${quality}${model.quality === undefined ? ' (the default)' : ''}`, path);
+      }
+    });
+  });
+}
+
+/** The capabilities the compiler gives a model (compile.ts buildPolicy): its own, else its provider kind's. */
+function capabilitiesOf(model: RawModel, raw: RawPolicy): readonly string[] | undefined {
+  const kind = raw.providers[model.provider]?.kind;
+  if (kind === undefined) return undefined;
+  return model.capabilities ?? (model.type === 'embedding' ? [] : KIND_CAPABILITIES[kind]);
+}
+
+/**
+ * Providers no model names: nothing can ever call them, which usually means a leftover from a
+ * removed model. There is no such warning for models: every model is reachable through its
+ * implicit `model:<name>` route (compile.ts withDirectRoutes), so none is unused.
+ */
+function warnUnusedProviders(raw: RawPolicy, warn: Fail): void {
+  const used = new Set(Object.values(raw.models).map((m) => m.provider));
+  for (const name of Object.keys(raw.providers)) {
+    if (!used.has(name)) warn('SY_POLICY_UNUSED_PROVIDER', `provider ${JSON.stringify(name)} is declared but no model uses it; remove it or name it in a model's provider`, ['providers', name], 'key');
+  }
 }
 
 /** Each budget needs exactly one limit, a unique name, and a declared route to downgrade to when it downgrades. */

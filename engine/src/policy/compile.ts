@@ -17,7 +17,7 @@ import type { BudgetWindowSpec, ModelSpec, Policy, PolicyBudget, ProviderSpec, R
 import { lowerPolicy, type CompiledPolicy } from './lower.js';
 import { complexityWeightVector } from '../features.js';
 import {
-  CHARS_PER_TOKEN, DEFAULT_CAPABILITIES, DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_MAX_ATTEMPTS_PER_REQUEST, DEFAULT_QUALITY,
+  CHARS_PER_TOKEN, KIND_CAPABILITIES, DEFAULT_EXPECTED_CACHED_SHARE, DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_MAX_ATTEMPTS_PER_REQUEST, DEFAULT_QUALITY,
   DEFAULT_RESILIENCE, DEFAULT_RETRIES, IMAGE_BASE_TOKENS, IMAGE_TILE_TOKENS, defaultTokenizer,
 } from './defaults.js';
 import { compileConditions, type ConditionsResult } from './conditions.js';
@@ -96,17 +96,20 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: Condition
       inputPerMTok: m.price.input,
       outputPerMTok: m.price.output,
       cachedInputPerMTok: m.price.cached_input ?? m.price.input,
+      cacheWritePerMTok: m.price.cache_write ?? m.price.input,
       batchDiscount: m.price.batch_discount ?? provider.batch_discount ?? 0,
       contextWindow: m.context_window,
       maxOutputTokens: m.max_output_tokens ?? m.context_window,
       type: m.type ?? 'chat',
-      // An embedding model does none of chat's extras.
-      capabilities: [...(m.capabilities ?? (m.type === 'embedding' ? [] : DEFAULT_CAPABILITIES))],
+      // An embedding model does none of chat's extras; a chat model does what its kind's adapter can.
+      capabilities: [...(m.capabilities ?? (m.type === 'embedding' ? [] : KIND_CAPABILITIES[provider.kind]))],
       quality: m.quality ?? DEFAULT_QUALITY,
       tokenizer: m.tokenizer ?? defaultTokenizer(provider.kind, upstream),
       charsPerToken: m.chars_per_token ?? CHARS_PER_TOKEN[provider.kind],
-      imageBaseTokens: m.image_tokens?.base ?? IMAGE_BASE_TOKENS,
-      imageTileTokens: m.image_tokens?.tile ?? IMAGE_TILE_TOKENS,
+      // The checker allows one form: patch (no base or tile) or tile (both).
+      imageBaseTokens: m.image_tokens?.patch_multiplier !== undefined ? 0 : m.image_tokens?.base ?? IMAGE_BASE_TOKENS,
+      imageTileTokens: m.image_tokens?.patch_multiplier !== undefined ? 0 : m.image_tokens?.tile ?? IMAGE_TILE_TOKENS,
+      ...(m.image_tokens?.patch_multiplier !== undefined ? { imagePatchMultiplier: Math.round(m.image_tokens.patch_multiplier * 100) } : {}),
       loc: keyLoc('models', name),
     };
   });
@@ -120,6 +123,7 @@ function buildPolicy(raw: RawPolicy, parsed: ParsedPolicy, conditions: Condition
       matchPromptTokens: [r.match?.prompt_tokens?.min ?? 0, r.match?.prompt_tokens?.max ?? MAX_U32],
       candidates: [...r.candidates],
       expectedOutputTokens: r.expected_output_tokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS,
+      expectedCachedShare: r.expected_cached_share ?? DEFAULT_EXPECTED_CACHED_SHARE,
       when: r.when === undefined ? null : { source: r.when, index: conditions.indexes[i]! },
       strategy: r.strategy ?? 'ordered',
       minQuality: r.require?.min_quality ?? 1,
@@ -249,6 +253,7 @@ export function withDirectRoutes(policy: Policy): Policy {
     matchPromptTokens: [0, MAX_U32],
     candidates: [m.name],
     expectedOutputTokens: DEFAULT_EXPECTED_OUTPUT_TOKENS,
+    expectedCachedShare: DEFAULT_EXPECTED_CACHED_SHARE,
     when: null,
     strategy: 'ordered',
     minQuality: 1,

@@ -3,10 +3,13 @@
  * one place so README, the schema's descriptions and the compiler cannot disagree.
  */
 import { encodingForModel } from '../tokenizer.js';
-import type { ProviderKind, ResilienceSpec, TokenizerKind } from './types.js';
+import type { Capability, ProviderKind, ResilienceSpec, TokenizerKind } from './types.js';
 
 /** Output tokens assumed when a request leaves max_tokens open and its route sets no expectation. */
 export const DEFAULT_EXPECTED_OUTPUT_TOKENS = 256;
+
+/** Share of the prompt assumed served from the provider's cache when a route sets no expectation: none. */
+export const DEFAULT_EXPECTED_CACHED_SHARE = 0;
 
 /**
  * Characters per token for providers whose tokenizers are not public, from their own docs:
@@ -24,8 +27,18 @@ export function defaultTokenizer(kind: ProviderKind, upstream: string): Tokenize
   return kind === 'openai' ? (encodingForModel(upstream) ?? 'estimate') : 'estimate';
 }
 
-/** Capabilities of a model whose entry does not list them: all, as before capabilities existed. */
-export const DEFAULT_CAPABILITIES = ['tools', 'vision', 'json_mode'] as const;
+/**
+ * What each provider kind's adapter can express (server/adapters/<kind>/request.ts): a model
+ * whose entry does not list capabilities has its kind's, and a model may not claim one its kind
+ * lacks. Anthropic's Messages API has tools and images but no response_format, logprobs or n
+ * (the adapter refuses them); Gemini's adapter maps all five (responseMimeType/responseJsonSchema,
+ * responseLogprobs, candidateCount); OpenAI-compatible servers take the request as it is.
+ */
+export const KIND_CAPABILITIES: Readonly<Record<ProviderKind, readonly Capability[]>> = {
+  openai: ['tools', 'vision', 'json_mode', 'logprobs', 'multiple_choices'],
+  gemini: ['tools', 'vision', 'json_mode', 'logprobs', 'multiple_choices'],
+  anthropic: ['tools', 'vision'],
+};
 
 /** Quality tier of a model whose entry does not set one: the middle of 1..5. */
 export const DEFAULT_QUALITY = 3;

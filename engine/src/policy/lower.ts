@@ -31,7 +31,13 @@ const STRATEGY_IDS: Record<Strategy, number> = {
 
 const SPLIT_IDS = { caller: abi.SPLIT_CALLER, user: abi.SPLIT_USER, session: abi.SPLIT_SESSION } as const;
 
-const CAPABILITY_BITS: Record<Capability, number> = { tools: abi.CAP_TOOLS, vision: abi.CAP_VISION, json_mode: abi.CAP_JSON_MODE };
+const CAPABILITY_BITS: Record<Capability, number> = {
+  tools: abi.CAP_TOOLS,
+  vision: abi.CAP_VISION,
+  json_mode: abi.CAP_JSON_MODE,
+  logprobs: abi.CAP_LOGPROBS,
+  multiple_choices: abi.CAP_MULTIPLE_CHOICES,
+};
 
 function capabilityBits(capabilities: readonly Capability[]): number {
   return capabilities.reduce((bits, c) => bits | CAPABILITY_BITS[c], 0);
@@ -82,6 +88,7 @@ export function lowerPolicy(policy: Policy, weights: readonly number[] = []): Co
     view.setUint32(at + abi.PM_TOKENIZER, TOKENIZER_IDS[model.tokenizer], true);
     view.setUint32(at + abi.PM_IMAGE_BASE, model.imageBaseTokens, true);
     view.setUint32(at + abi.PM_IMAGE_TILE, model.imageTileTokens, true);
+    view.setUint32(at + abi.PM_IMAGE_PATCH_MULT, model.imagePatchMultiplier ?? 0, true);
     view.setUint32(at + abi.PM_CAPABILITIES, capabilityBits(model.capabilities) | (model.type === 'embedding' ? abi.CAP_EMBEDDING : 0), true);
     view.setUint32(at + abi.PM_MAX_OUTPUT, model.maxOutputTokens, true);
     view.setUint32(at + abi.PM_QUALITY, model.quality, true);
@@ -117,6 +124,7 @@ export function lowerPolicy(policy: Policy, weights: readonly number[] = []): Co
     view.setUint32(at + abi.PR_SPLIT_BY, SPLIT_IDS[route.splitBy], true);
     view.setUint32(at + abi.PR_MAX_LATENCY_MS, route.maxLatencyMs ?? 0, true);
     view.setUint32(at + abi.PR_TIER, route.tier === 'batch' ? abi.TIER_BATCH : abi.TIER_REALTIME, true);
+    view.setFloat64(at + abi.PR_CACHED_SHARE, route.expectedCachedShare, true);
     at += abi.PROGRAM_ROUTE_HEADER_SIZE;
     for (const word of routeWords[r]!) {
       view.setUint32(at, word, true);

@@ -24,13 +24,14 @@ export interface RawProvider {
 export interface RawModel {
   provider: string;
   upstream?: string;
-  price: { input: number; output: number; cached_input?: number; batch_discount?: number };
+  price: { input: number; output: number; cached_input?: number; cache_write?: number; batch_discount?: number };
   context_window: number;
   tokenizer?: 'o200k_base' | 'cl100k_base' | 'estimate';
   chars_per_token?: number;
-  image_tokens?: { base: number; tile: number };
+  /** The tile form (base and tile) or the patch form (patch_multiplier); check.ts enforces one. */
+  image_tokens?: { base?: number; tile?: number; patch_multiplier?: number };
   max_output_tokens?: number;
-  capabilities?: Array<'tools' | 'vision' | 'json_mode'>;
+  capabilities?: Array<'tools' | 'vision' | 'json_mode' | 'logprobs' | 'multiple_choices'>;
   quality?: number;
   type?: 'chat' | 'embedding';
 }
@@ -46,7 +47,7 @@ export interface RawRoute {
   };
   when?: string;
   strategy?: 'ordered' | 'cheapest' | 'fastest' | 'weighted';
-  require?: { min_quality?: number; max_cost_usd?: number; max_latency_ms?: number; capabilities?: Array<'tools' | 'vision' | 'json_mode'> };
+  require?: { min_quality?: number; max_cost_usd?: number; max_latency_ms?: number; capabilities?: Array<'tools' | 'vision' | 'json_mode' | 'logprobs' | 'multiple_choices'> };
   weights?: Record<string, number>;
   split_by?: 'caller' | 'user' | 'session';
   max_tokens?: { default?: number; max?: number };
@@ -55,6 +56,7 @@ export interface RawRoute {
   tier?: 'realtime' | 'batch';
   candidates: string[];
   expected_output_tokens?: number;
+  expected_cached_share?: number;
 }
 
 export type BudgetScopeName = 'key' | 'user' | 'team' | 'session' | 'model' | 'route' | 'global';

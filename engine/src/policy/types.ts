@@ -43,6 +43,8 @@ export interface ModelSpec {
   outputPerMTok: number;
   /** USD per million prompt tokens served from the provider's prompt cache. */
   cachedInputPerMTok: number;
+  /** USD per million prompt tokens written to the provider's prompt cache (Anthropic bills writes above input). */
+  cacheWritePerMTok: number;
   /** Share of the price the batch tier takes off (0 = no batch tier). */
   batchDiscount: number;
   /** Prompt + output tokens the model accepts. */
@@ -57,14 +59,19 @@ export interface ModelSpec {
   tokenizer: TokenizerKind;
   /** Characters per token when `tokenizer` is `estimate`. */
   charsPerToken: number;
-  /** OpenAI's image formula: tokens per image, and per 512-px tile at high detail. */
+  /** OpenAI's tile formula for images: tokens per image, and per 512-px tile at high detail. */
   imageBaseTokens: number;
   imageTileTokens: number;
+  /**
+   * OpenAI's patch formula instead (image_tokens.patch_multiplier): tokens per 32-px patch, in
+   * hundredths (162 = 1.62). Absent for a tile-formula model.
+   */
+  imagePatchMultiplier?: number | undefined;
   loc: SourceLocation;
 }
 
 /** What a model can do beyond text chat. */
-export type Capability = 'tools' | 'vision' | 'json_mode';
+export type Capability = 'tools' | 'vision' | 'json_mode' | 'logprobs' | 'multiple_choices';
 
 export type Strategy = 'ordered' | 'cheapest' | 'fastest' | 'weighted';
 
@@ -94,6 +101,8 @@ export interface RouteSpec {
   candidates: string[];
   /** Output tokens assumed when the request leaves max_tokens open. */
   expectedOutputTokens: number;
+  /** Share of the prompt (0..1) the cost estimate assumes the provider serves from its prompt cache. */
+  expectedCachedShare: number;
   /** The `when` condition, or null. */
   when: ConditionSpec | null;
   strategy: Strategy;

@@ -59,14 +59,20 @@ export function headersFromData(data: unknown, path: PathSegment[], problems: Pr
   return headers;
 }
 
-/** `{ key, team, user }`, each optional text. */
+/** `{ key, team, user, metadata }`, each optional; metadata maps names to text, as a key's does. */
 export function callerFromData(data: unknown, path: PathSegment[], problems: Problems): RequestFeatures['caller'] {
   const record = problems.record(data, path, 'caller');
   if (record === undefined) return undefined;
-  problems.onlyKeys(record, ['key', 'team', 'user'], path, 'caller');
+  problems.onlyKeys(record, ['key', 'team', 'user', 'metadata'], path, 'caller');
   const caller: NonNullable<RequestFeatures['caller']> = {};
   for (const field of ['key', 'team', 'user'] as const) {
     if (record[field] !== undefined) caller[field] = problems.string(record[field], [...path, field]);
+  }
+  if (record.metadata !== undefined) {
+    const metadata = problems.record(record.metadata, [...path, 'metadata'], 'caller metadata');
+    if (metadata !== undefined) {
+      caller.metadata = Object.fromEntries(Object.entries(metadata).map(([name, value]) => [name, problems.string(value, [...path, 'metadata', name]) ?? '']));
+    }
   }
   return caller;
 }

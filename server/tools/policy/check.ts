@@ -12,8 +12,9 @@ export const CHECK_HELP = `usage: switchyard policy check FILE [--json]
 Compiles a policy and prints every error and warning as file:line:col: CODE: message. When it
 compiles, prints a table of the routes you wrote: the strategy, every candidate a request can
 reach (fallback routes' included), the most upstream calls one request can cause (each
-candidate tried 1 + retries times) and the most one request can cost (the dearest candidate
-with its whole context window, bounded by the route's max_tokens and require.max_cost_usd).
+candidate tried 1 + retries times), the most one request can cost (the dearest candidate
+with its whole context window, bounded by the route's max_tokens and require.max_cost_usd) and
+what a budget reserves for one request at worst (every attempt's worst cost summed).
 
 options:
   --json      print {ok, errors, warnings, routes} as JSON instead
@@ -48,6 +49,6 @@ export async function runCheck(argv: string[], io: Io): Promise<number> {
 
 /** The worst-case table: one row per route. */
 export function routeTable(routes: readonly RouteAnalysis[]): string[] {
-  const rows = routes.map((r) => [r.route, r.strategy, r.candidates.join(', '), String(r.worstAttempts), formatUsd(r.worstCostUsd)]);
-  return table(['route', 'strategy', 'candidates', 'worst-case attempts', 'worst-case cost/request (USD)'], rows, [3, 4]);
+  const rows = routes.map((r) => [r.route, r.strategy, r.candidates.join(', '), String(r.worstAttempts), formatUsd(r.worstCostUsd), formatUsd(r.worstReservedUsd)]);
+  return table(['route', 'strategy', 'candidates', 'worst-case attempts', 'worst-case cost/request (USD)', 'budget reservation (USD)'], rows, [3, 4, 5]);
 }

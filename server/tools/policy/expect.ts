@@ -36,6 +36,7 @@ const STRATEGIES = Object.keys({ ordered: 0, cheapest: 0, fastest: 0, weighted: 
 const REASONS = Object.keys({
   unavailable: 0, circuit_open: 0, context_window: 0, max_output: 0, no_tools: 0, no_vision: 0, no_json_mode: 0,
   quality_below_min: 0, over_cost_cap: 0, over_latency_target: 0, capability_required: 0, wrong_type: 0,
+  no_logprobs: 0, no_multiple_choices: 0,
 } satisfies Record<ExclusionReason, 0>) as ExclusionReason[];
 const OUTCOMES = Object.keys({
   matched: 0, model_mismatch: 0, metadata_mismatch: 0, tokens_out_of_range: 0, complexity_out_of_range: 0,

@@ -13,8 +13,8 @@ import { parsePolicy } from '../../../engine/src/policy/parse.js';
 const TOP = ['version', 'limits', 'defaults', 'recording', 'resilience', 'budgets', 'budget_store', 'complexity', 'providers', 'models', 'routes'];
 const PROVIDER = ['kind', 'base_url', 'base_url_env', 'api_key_env', 'batch_discount'];
 const MODEL = ['provider', 'upstream', 'type', 'price', 'context_window', 'max_output_tokens', 'tokenizer', 'chars_per_token', 'capabilities', 'quality', 'image_tokens'];
-const PRICE = ['input', 'cached_input', 'output', 'batch_discount'];
-const ROUTE = ['name', 'match', 'when', 'strategy', 'require', 'weights', 'split_by', 'max_tokens', 'retries', 'tier', 'candidates', 'fallback', 'expected_output_tokens'];
+const PRICE = ['input', 'cached_input', 'cache_write', 'output', 'batch_discount'];
+const ROUTE = ['name', 'match', 'when', 'strategy', 'require', 'weights', 'split_by', 'max_tokens', 'retries', 'tier', 'candidates', 'fallback', 'expected_output_tokens', 'expected_cached_share'];
 
 export type FormatResult = { ok: true; text: string } | { ok: false; errors: PolicyError[] };
 

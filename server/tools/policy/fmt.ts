@@ -12,9 +12,9 @@ Rewrites each policy in canonical form, comments kept, 2-space indent:
   provider   kind, base_url, base_url_env, api_key_env, batch_discount
   model      provider, upstream, price, context_window, max_output_tokens, tokenizer,
              chars_per_token, capabilities, quality, image_tokens
-  price      { input, cached_input, output, batch_discount } on one line
+  price      { input, cached_input, cache_write, output, batch_discount } on one line
   route      name, match, when, strategy, require, weights, split_by, max_tokens, retries,
-             fallback, candidates, expected_output_tokens
+             fallback, candidates, expected_output_tokens, expected_cached_share
 Lists of names go on one line ([a, b]) unless an item has its own comment. The result compiles
 to the same program. A file that is not valid YAML is refused with file:line:col.
 

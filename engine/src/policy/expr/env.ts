@@ -75,6 +75,8 @@ function strValue(source: SlotSource, request: RequestFeatures): string {
       return request.caller?.[source.field] ?? '';
     case 'metadata':
       return metadataText(request, source.key) ?? '';
+    case 'caller_metadata':
+      return own(request.caller?.metadata, source.key) ?? '';
     default:
       break;
   }

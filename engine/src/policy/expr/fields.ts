@@ -44,6 +44,8 @@ export type SlotSource =
   | { kind: 'caller'; field: 'key' | 'team' | 'user' }
   | { kind: 'time'; field: 'hour' | 'weekday' }
   | { kind: 'metadata'; key: string }
+  /** A virtual key's metadata value: admin-set, so a condition can route by it (a tier, a cost centre). */
+  | { kind: 'caller_metadata'; key: string }
   | { kind: 'model'; name: string; field: HealthField }
   | { kind: 'provider'; name: string; field: HealthField }
   | { kind: 'budget'; scope: BudgetScope; field: BudgetField };
@@ -149,6 +151,7 @@ const HEALTH_FIELDS: ReadonlyArray<[HealthField, ExprType, string]> = [
 export const FEATURE_FIELDS: readonly FieldDoc[] = [
   ...[...STATIC_FIELDS].map(([name, f]): FieldDoc => ({ name, type: f.type, description: f.description })),
   { name: 'request.metadata.<key>', type: 'string', description: 'the body\'s metadata[key] as text, "" when absent; any key: request.metadata["<key>"]' },
+  { name: 'caller.metadata.<key>', type: 'string', description: 'the virtual key\'s metadata[key], "" when absent or unknown; any key: caller.metadata["<key>"]' },
   ...(['model', 'provider'] as const).flatMap((of) => HEALTH_FIELDS.map(([field, type, description]): FieldDoc => ({
     name: `snapshot.${of}s["<${of}>"].${field}`, type, description: `the ${of}'s ${description}`,
   }))),
@@ -161,7 +164,8 @@ export const FIELD_NAMES: readonly string[] = FEATURE_FIELDS.map((f) => f.name);
 type FieldNode =
   | { kind: 'leaf'; field: StaticField }
   | { kind: 'group'; children: Map<string, FieldNode> }
-  | { kind: 'metadata' }
+  /** `request.metadata` or `caller.metadata`: any key, written dotted or bracketed. */
+  | { kind: 'metadata'; of: 'request' | 'caller' }
   | { kind: 'named'; of: 'model' | 'provider' };
 
 const ROOT: FieldNode = buildTree();
@@ -183,7 +187,8 @@ function buildTree(): FieldNode {
     const path = name.split('.');
     groupAt(path.slice(0, -1)).set(path[path.length - 1]!, { kind: 'leaf', field });
   }
-  groupAt(['request']).set('metadata', { kind: 'metadata' });
+  groupAt(['request']).set('metadata', { kind: 'metadata', of: 'request' });
+  groupAt(['caller']).set('metadata', { kind: 'metadata', of: 'caller' });
   groupAt(['snapshot']).set('models', { kind: 'named', of: 'model' });
   groupAt(['snapshot']).set('providers', { kind: 'named', of: 'provider' });
   return root;
@@ -223,10 +228,10 @@ export function resolveField(segments: readonly FieldSegment[], start: number, n
         const rest = segments.slice(i);
         if (rest.length === 1 || rest.every((s) => !s.quoted)) {
           const key = rest.map((s) => s.name).join('.');
-          const name = seg.quoted ? written : `request.metadata.${key}`;
-          return { ok: true, field: { name, type: 'string', source: str({ kind: 'metadata', key }) } };
+          const name = seg.quoted ? written : `${node.of}.metadata.${key}`;
+          return { ok: true, field: { name, type: 'string', source: str(node.of === 'request' ? { kind: 'metadata', key } : { kind: 'caller_metadata', key }) } };
         }
-        return unknown(`${written} mixes a dotted and a bracketed metadata key; write request.metadata[${JSON.stringify(rest.map((s) => s.name).join('.'))}]`);
+        return unknown(`${written} mixes a dotted and a bracketed metadata key; write ${node.of}.metadata[${JSON.stringify(rest.map((s) => s.name).join('.'))}]`);
       }
       case 'named':
         return named(node.of, segments, i, start, names);
@@ -238,7 +243,7 @@ export function resolveField(segments: readonly FieldSegment[], start: number, n
     case 'group':
       return unknown(`${written} is not a field by itself; its fields: ${[...node.children.keys()].map((k) => `${written}.${k}`).join(', ')}`);
     case 'metadata':
-      return unknown(`${written} needs a key: request.metadata.<key> or request.metadata["<key>"]`);
+      return unknown(`${written} needs a key: ${node.of}.metadata.<key> or ${node.of}.metadata["<key>"]`);
     case 'named':
       return unknown(`${written} needs a ${node.of} name and a field: ${written}["<${node.of}>"].circuit, .latency_ewma or .error_rate`);
   }

@@ -108,6 +108,10 @@ export class Lexer {
     for (const op of OPERATORS) {
       if (text.startsWith(op, start)) return { kind: op, start, end: start + op.length };
     }
+    // `=<` and `=>` are "<=" and ">=" written backwards; saying "==" there would mislead.
+    if (text.startsWith('=<', start) || text.startsWith('=>', start)) {
+      syntax(`"=${text[start + 1]}" is not an operator; write "${text[start + 1]}="`, start, 'SY_POLICY_EXPR_OPERATOR');
+    }
     if (c === '=') syntax('"=" is not an operator; to compare, write "=="', start, 'SY_POLICY_EXPR_OPERATOR');
     if (c === '&') syntax('"&" is not an operator; for "and", write "&&"', start, 'SY_POLICY_EXPR_OPERATOR');
     if (c === '|') syntax('"|" is not an operator; for "or", write "||"', start, 'SY_POLICY_EXPR_OPERATOR');

@@ -11,14 +11,14 @@ const loc = { file: 'p.yaml', line: 1, col: 1 };
 
 function model(name: string, provider: string, input: number, output: number, tokenizer: TokenizerKind, contextWindow = 1_000_000): ModelSpec {
   return {
-    name, provider, upstream: `${name}-1`, inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: input / 10,
+    name, provider, upstream: `${name}-1`, inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: input / 10, cacheWritePerMTok: input * 1.25,
     batchDiscount: 0.5, contextWindow, maxOutputTokens: contextWindow, capabilities: ['tools', 'vision', 'json_mode'], type: 'chat', quality: 3,
     tokenizer, charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc,
   };
 }
 
 const route = (name: string, matchModels: string[], matchMetadata: Array<[string, string]>, candidates: string[], extra: Partial<RouteSpec> = {}): RouteSpec => ({
-  name, matchModels, matchMetadata, candidates, matchComplexity: [0, 1], matchPromptTokens: [0, 0xffffffff], expectedOutputTokens: 100, loc,
+  name, matchModels, matchMetadata, candidates, matchComplexity: [0, 1], matchPromptTokens: [0, 0xffffffff], expectedOutputTokens: 100, expectedCachedShare: 0, loc,
   when: null, strategy: 'ordered', minQuality: 1, maxCostUsd: Infinity, requiredCapabilities: [], maxLatencyMs: null, weights: [],
   splitBy: 'caller', maxTokensDefault: null, maxTokensMax: null, retries: 1, fallback: null, tier: 'realtime', ...extra,
 });
@@ -142,6 +142,31 @@ describe('decide', () => {
     expect(d.promptTokens).toBe(text);
     expect(d.candidates[0]!.promptTokens).toBe(text + 2 * 85 + 4 * 170);
     expect(decider.decide({ model: 'best', messages, maxTokens: 1, stream: false, images: { count: 1, tiles: 4, sizesKnown: false } }).promptTokensExact).toBe(false);
+  });
+
+  it('prices images by patches for a model with a patch multiplier, by tiles for the others', () => {
+    // 'big' bills ceil(patches x 1.62); 'other' keeps the tile formula.
+    const patchy = new Decider(lowerPolicy({ ...policy, models: policy.models.map((m) => (m.name === 'big' ? { ...m, imagePatchMultiplier: 162 } : m)) }));
+    const text = oneUserMessage('hello');
+    const ask = (images: RequestFeatures['images']): RequestFeatures => request({ model: 'best', images });
+    const d = patchy.decide(ask({ count: 1, tiles: 4, patches: 1024, sizesKnown: true }));
+    const [big, other] = d.candidates;
+    expect(big!.promptTokens).toBe(text + 1659); // 1024 x 1.62 = 1658.88
+    expect(big!.promptTokensExact).toBe(true);
+    expect(big!.estimatedCostUsd).toBeCloseTo(((text + 1659) * 2 + 100 * 8) / 1e6, 12);
+    expect(other!.promptTokens).toBe(patchy.decide(request({ model: 'best' })).candidates[1]!.promptTokens + 85 + 4 * 170);
+    // Two images: summed patches, one rounding (ceil(2048 x 1.62) = 3318, per image 2 x 1659).
+    expect(patchy.decide(ask({ count: 2, tiles: 8, patches: 2048, sizesKnown: true })).candidates[0]!.promptTokens).toBe(text + 3318);
+    // No patches written (an older record): no image tokens on the patch model; sizes unknown: an estimate.
+    expect(patchy.decide(ask({ count: 1, tiles: 4, sizesKnown: true })).candidates[0]!.promptTokens).toBe(text);
+    expect(patchy.decide(ask({ count: 1, tiles: 4, patches: 1024, sizesKnown: false })).candidates[0]!.promptTokensExact).toBe(false);
+    // Each formula's own exactness: a low-detail remote image pins the tiles, not the patches.
+    const low = patchy.decide(ask({ count: 1, tiles: 0, patches: 1024, sizesKnown: true, patchesKnown: false }));
+    expect(low.candidates.map((c) => [c.model, c.promptTokensExact])).toEqual([['big', false], ['other', false]]);
+    // The same image on 'big' without a multiplier: its tiles are exact.
+    expect(decider.decide(ask({ count: 1, tiles: 0, patches: 1024, sizesKnown: true, patchesKnown: false })).candidates[0]!.promptTokensExact).toBe(true);
+    // Without a multiplier the same model prices the request's tiles, whatever its patches.
+    expect(decider.decide(ask({ count: 1, tiles: 4, patches: 1024, sizesKnown: true })).candidates[0]!.promptTokens).toBe(text + 85 + 4 * 170);
   });
 
   it('excludes a candidate whose context window the prompt and output would overflow', () => {
@@ -494,5 +519,226 @@ routes:
     // 180 tokens in all, 60 each: every input fits a 100-token window.
     expect(c.excluded).toBeNull();
     expect(d.decide(inputs('word '.repeat(120))).candidates[0]!.excluded).toBe('context_window');
+  });
+});
+
+describe('decide: what each provider kind can do', () => {
+  // No capabilities written: each model has its provider kind's (policy/defaults.ts KIND_CAPABILITIES).
+  const d = fromYaml(`version: 1
+providers:
+  oa: { kind: openai, base_url: http://127.0.0.1:1/v1, api_key_env: OA_KEY }
+  an: { kind: anthropic, base_url: http://127.0.0.1:2, api_key_env: AN_KEY }
+  ge: { kind: gemini, base_url: http://127.0.0.1:3, api_key_env: GE_KEY }
+models:
+  claude: { provider: an, price: { input: 0.1, output: 0.1 }, context_window: 100000 }
+  gem: { provider: ge, price: { input: 0.2, output: 0.2 }, context_window: 100000 }
+  gpt: { provider: oa, price: { input: 1, output: 1 }, context_window: 100000 }
+routes:
+  - name: mixed
+    candidates: [claude, gem, gpt]
+`);
+  const ask = (over: Partial<RequestFeatures> = {}): RequestFeatures => ({ model: 'any', maxTokens: 10, stream: false, messages: [{ role: 'user', content: 'hi' }], ...over });
+  const reasons = (over: Partial<RequestFeatures>): Array<[string, string | null]> => d.decide(ask(over)).candidates.map((c) => [c.model, c.excluded]);
+
+  it('a plain request may go to any of them, in written order', () => {
+    expect(reasons({})).toEqual([['claude', null], ['gem', null], ['gpt', null]]);
+  });
+
+  it('JSON mode, log probabilities and several choices exclude the Anthropic model in the decision, with the reason', () => {
+    expect(reasons({ jsonMode: true })).toEqual([['claude', 'no_json_mode'], ['gem', null], ['gpt', null]]);
+    expect(reasons({ logprobs: true })).toEqual([['claude', 'no_logprobs'], ['gem', null], ['gpt', null]]);
+    expect(reasons({ choices: 3 })).toEqual([['claude', 'no_multiple_choices'], ['gem', null], ['gpt', null]]);
+    // n: 1 asks for nothing beyond the default.
+    expect(reasons({ choices: 1 })).toEqual([['claude', null], ['gem', null], ['gpt', null]]);
+    // Tools and images are within what the Anthropic adapter expresses.
+    expect(reasons({ tools: [{ type: 'function', function: { name: 'f', parameters: {} } }], images: { count: 1, tiles: 1, sizesKnown: true } }))
+      .toEqual([['claude', null], ['gem', null], ['gpt', null]]);
+  });
+
+  it('a model whose written capabilities leave out logprobs or several choices is excluded for them', () => {
+    const listed = fromYaml(`version: 1
+providers:
+  oa: { kind: openai, base_url: http://127.0.0.1:1/v1, api_key_env: OA_KEY }
+models:
+  plain: { provider: oa, price: { input: 1, output: 1 }, context_window: 100000, capabilities: [tools, json_mode] }
+  full: { provider: oa, price: { input: 1, output: 1 }, context_window: 100000 }
+routes:
+  - name: r
+    candidates: [plain, full]
+`);
+    const of = (over: Partial<RequestFeatures>): Array<string | null> => listed.decide(ask(over)).candidates.map((c) => c.excluded);
+    expect(of({ logprobs: true })).toEqual(['no_logprobs', null]);
+    expect(of({ choices: 2 })).toEqual(['no_multiple_choices', null]);
+  });
+});
+
+describe('decide: the expected cached share of the prompt', () => {
+  const source = (share: string): string => `version: 1
+providers:
+  oa: { kind: openai, base_url: http://127.0.0.1:1/v1, api_key_env: OA_KEY, batch_discount: 0.5 }
+models:
+  m: { provider: oa, upstream: gpt-4o, price: { input: 2, cached_input: 0.5, output: 8 }, context_window: 100000 }
+  m2: { provider: oa, upstream: gpt-4o, price: { input: 2, cached_input: 0.5, output: 8 }, context_window: 100000 }
+routes:
+  - name: r
+    match: { model: cached }
+    expected_output_tokens: 40
+${share}    fallback: plain
+    candidates: [m]
+  - name: plain
+    match: { model: plain }
+    candidates: [m2]
+`;
+  const ask: RequestFeatures = { model: 'cached', maxTokens: null, stream: false, messages: [{ role: 'user', content: 'Summarise the attached ticket in one line, please.' }] };
+
+  it('prices that share of the prompt at the cached-input price and the rest at the input price; batch takes its discount after', () => {
+    const [c, fallback] = fromYaml(source('    expected_cached_share: 0.6\n')).decide(ask).candidates;
+    expect(c!.outputTokens).toBe(40);
+    expect(c!.estimatedCostUsd).toBeCloseTo((c!.promptTokens * (0.4 * 2 + 0.6 * 0.5) + 40 * 8) / 1e6, 15);
+    expect(c!.batchCostUsd).toBeCloseTo(c!.estimatedCostUsd * 0.5, 15);
+    // The share describes the request, like the expected output: the fallback's candidate is estimated on the same terms.
+    expect(fallback!.viaRoute).toBe('plain');
+    expect(fallback!.estimatedCostUsd).toBeCloseTo(c!.estimatedCostUsd, 15);
+  });
+
+  it('defaults to none: the whole prompt at the input price', () => {
+    const c = fromYaml(source('')).decide(ask).candidates[0]!;
+    expect(c.estimatedCostUsd).toBeCloseTo((c.promptTokens * 2 + 40 * 8) / 1e6, 15);
+  });
+
+  it('1 prices the whole prompt as cached', () => {
+    const c = fromYaml(source('    expected_cached_share: 1\n')).decide(ask).candidates[0]!;
+    expect(c.estimatedCostUsd).toBeCloseTo((c.promptTokens * 0.5 + 40 * 8) / 1e6, 15);
+  });
+});
+
+describe('decide: the condition step limit', () => {
+  const d = fromYaml(`${CATALOGUE}routes:
+  - name: noted
+    match: { model: chat }
+    when: request.metadata.note.contains("needle")
+    candidates: [mini]
+  - name: plain
+    match: { model: chat }
+    candidates: [nano]
+`);
+  const ask = (note: string): RequestFeatures => ({ model: 'chat', maxTokens: 10, stream: false, messages: [{ role: 'user', content: 'hi' }], metadata: { note } });
+
+  it('counts a condition that runs out of steps as false, says so in the trail, and goes on to the next route', () => {
+    // The condition holds on a short note.
+    expect(d.decide(ask('a needle in a haystack')).route).toBe('noted');
+    // 100,000 bytes searched one start at a time: past 4096 steps of 16 bytes, so the run stops,
+    // even though the needle is there at the end.
+    const decision = d.decide(ask(`${'a'.repeat(100_000)}needle`));
+    expect(decision.status).toBe('ok');
+    expect(decision.route).toBe('plain');
+    expect(decision.trail).toEqual([{ route: 'noted', outcome: 'step_limit' }, { route: 'plain', outcome: 'matched' }]);
+    expect(decision.candidates.map((c) => c.model)).toEqual(['nano']);
+    // A long note without the needle is the same: step_limit, not when_false.
+    expect(d.decide(ask('a'.repeat(100_000))).trail[0]).toEqual({ route: 'noted', outcome: 'step_limit' });
+  });
+});
+
+describe('decide: strategy options', () => {
+  const d = fromYaml(`${CATALOGUE}routes:
+  - name: fast
+    match: { model: fast }
+    strategy: fastest
+    candidates: [nano, large]
+  - name: fast-capped
+    match: { model: fast-capped }
+    strategy: fastest
+    require: { max_cost_usd: 0.0005 }
+    candidates: [nano, large]
+  - name: by-caller
+    match: { model: by-caller }
+    strategy: weighted
+    weights: { nano: 1, mini: 1 }
+    candidates: [nano, mini]
+  - name: by-session
+    match: { model: by-session }
+    strategy: weighted
+    weights: { nano: 1, mini: 1 }
+    split_by: session
+    candidates: [nano, mini]
+`);
+  const ask = (model: string, over: Partial<RequestFeatures> = {}): RequestFeatures => ({ model, maxTokens: 100, stream: false, messages: [{ role: 'user', content: 'Summarise the attached ticket in one line.' }], ...over });
+  const order = (decision: ReturnType<Decider['decide']>): Array<[string, string | null]> => decision.candidates.map((c) => [c.model, c.excluded]);
+
+  it('fastest under a cost cap: the faster but dearer candidate is excluded as over_cost_cap', () => {
+    const snapshot = { models: { nano: { latencyEwmaMs: 800 }, large: { latencyEwmaMs: 100 } } };
+    // Without a cap the faster model leads; about $0.0008 for large and $0.00004 for nano here.
+    expect(order(d.decide(ask('fast'), snapshot))).toEqual([['large', null], ['nano', null]]);
+    const capped = d.decide(ask('fast-capped'), snapshot);
+    expect(capped.candidates.find((c) => c.model === 'large')!.estimatedCostUsd).toBeGreaterThan(0.0005);
+    expect(order(capped)).toEqual([['nano', null], ['large', 'over_cost_cap']]);
+  });
+
+  /** The arm `request` lands on: the first candidate of a weighted route. */
+  const arm = (model: string, over: Partial<RequestFeatures>): string => d.decide(ask(model, over)).candidates[0]!.model;
+
+  it('weighted, split by caller (the default): one caller always lands on one arm, whatever its user and session; callers spread over both', () => {
+    for (const key of ['key_a', 'key_b', 'key_c']) {
+      const arms = new Set(Array.from({ length: 20 }, (_, i) => arm('by-caller', { caller: { key }, user: `u${i}`, session: `s${i}` })));
+      expect(arms.size).toBe(1);
+    }
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 400; i++) {
+      const a = arm('by-caller', { caller: { key: `key_${i}` }, user: 'same', session: 'same' });
+      counts[a] = (counts[a] ?? 0) + 1;
+    }
+    expect(Object.keys(counts).sort()).toEqual(['mini', 'nano']);
+    expect(counts.nano!).toBeGreaterThan(120); // 1:1 weights; 400 callers leave room for the hash's noise
+    expect(counts.mini!).toBeGreaterThan(120);
+  });
+
+  it('weighted, split by session: one session always lands on one arm, whatever its caller and user; sessions spread over both', () => {
+    for (const session of ['s-a', 's-b', 's-c']) {
+      const arms = new Set(Array.from({ length: 20 }, (_, i) => arm('by-session', { session, caller: { key: `key_${i}` }, user: `u${i}` })));
+      expect(arms.size).toBe(1);
+    }
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 400; i++) {
+      const a = arm('by-session', { session: `session-${i}`, caller: { key: 'same' }, user: 'same' });
+      counts[a] = (counts[a] ?? 0) + 1;
+    }
+    expect(Object.keys(counts).sort()).toEqual(['mini', 'nano']);
+    expect(counts.nano!).toBeGreaterThan(120);
+    expect(counts.mini!).toBeGreaterThan(120);
+  });
+});
+
+describe('decide: caller.metadata', () => {
+  const source = `${CATALOGUE}routes:
+  - name: gold
+    match: { model: chat }
+    when: caller.metadata.tier == "gold" && caller.metadata["cost centre"] != "r&d"
+    candidates: [large]
+  - name: chat
+    match: { model: chat }
+    candidates: [nano]
+`;
+  const d = fromYaml(source);
+  const ask = (caller?: RequestFeatures['caller']): RequestFeatures => ({ model: 'chat', maxTokens: 10, stream: false, messages: [{ role: 'user', content: 'hi' }], caller });
+
+  it('reads the virtual key\'s metadata: a gold key matches, another tier, no metadata or no caller do not', () => {
+    expect(d.decide(ask({ key: 'k', metadata: { tier: 'gold' } })).route).toBe('gold');
+    expect(d.decide(ask({ key: 'k', metadata: { tier: 'gold', 'cost centre': 'r&d' } })).route).toBe('chat');
+    expect(d.decide(ask({ key: 'k', metadata: { tier: 'silver' } })).trail[0]).toEqual({ route: 'gold', outcome: 'when_false' });
+    expect(d.decide(ask({ key: 'k' })).route).toBe('chat');
+    expect(d.decide(ask()).route).toBe('chat');
+    // Request metadata of the same name is not the key's.
+    expect(d.decide({ ...ask(), metadata: { tier: 'gold' } }).route).toBe('chat');
+  });
+
+  it('is type-checked and located like any field', () => {
+    const bad = compilePolicySource(source.replace('caller.metadata.tier == "gold"', 'caller.metadata.tier > 5').replace('caller.metadata["cost centre"]', 'caller.metdata.centre'), 'p.yaml');
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    const line = source.split('\n').findIndex((l) => l.includes('when: caller.metadata.tier')) + 1;
+    expect(bad.errors.map((e) => e.format())).toEqual([
+      `p.yaml:${line}:34: SY_POLICY_EXPR_TYPE: ">" compares caller.metadata.tier, text, with 5, a number; both sides need the same type`,
+      `p.yaml:${line}:39: SY_POLICY_EXPR_UNKNOWN_FIELD: unknown field caller.metdata.centre (did you mean caller.metadata.centre?)`,
+    ]);
   });
 });

@@ -63,6 +63,9 @@ routes:
     // large: 180,000 prompt x $2 + 20,000 output x $8, per million.
     expect(open!.worstCostUsd).toBeCloseTo(0.36 + 0.16, 10);
     expect(open!.dearestModel).toBe('large');
+    // A budget reserves every attempt, each 1 + retries (the default, 1) times: small's worst is
+    // 90,000 prompt x $0.10 + 10,000 output x $0.40 per million.
+    expect(open!.worstReservedUsd).toBeCloseTo(2 * (0.36 + 0.16 + 0.009 + 0.004), 10);
     // large: 50,000 prompt (the match's bound) x $2 + 1,000 x $8.
     expect(clamped!.worstCostUsd).toBeCloseTo(0.1 + 0.008, 10);
     // max_tokens is always sent, so the cost cap on the estimate bounds the real cost.

@@ -385,3 +385,32 @@ describe('checkPolicy: model types', () => {
     expect(check(source).errors.map((e) => [e.code, e.line, e.col])).toEqual([['SY_POLICY_BAD_VALUE', 10, 11]]);
   });
 });
+
+describe('checkPolicy: warnings', () => {
+  it('warns, at the candidate, of one its own route always excludes: a missing required capability or a quality below the floor', () => {
+    const source = policy(
+      '  - name: a', //                                           17
+      '    require: { capabilities: [tools], min_quality: 4 }', // 18
+      '    candidates: [gpt-4o, gpt-4o-mini]', //                 19
+    ).replace('    context_window: 128000\n  gpt-4o:', '    context_window: 128000\n    capabilities: [json_mode]\n    quality: 4\n  gpt-4o:');
+    const result = check(source);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.every((w) => w.severity === 'warning')).toBe(true);
+    // gpt-4o keeps the default quality 3 (below 4); gpt-4o-mini has quality 4 but no tools.
+    expect(formats(result.warnings)).toEqual([
+      `${FILE}:21:18: warning: SY_POLICY_NEVER_ELIGIBLE: route "a" can never use candidate "gpt-4o": the route requires min_quality 4 and the model's quality is 3 (the default)`,
+      `${FILE}:21:26: warning: SY_POLICY_NEVER_ELIGIBLE: route "a" can never use candidate "gpt-4o-mini": the route requires tools, which the model does not list in its capabilities; add the capability to the model if it has it, or drop the candidate`,
+    ]);
+  });
+
+  it('warns of a provider no model uses, at its name; a model in no route is not unused (model:<name> reaches it)', () => {
+    const source = policy('  - name: a', '    candidates: [gpt-4o]')
+      .replace('models:\n', 'models:\n  spare-model:\n    provider: spare\n    price: { input: 1, output: 1 }\n    context_window: 1000\n')
+      .replace('    api_key_env: OPENAI_API_KEY\n', '    api_key_env: OPENAI_API_KEY\n  spare:\n    kind: openai\n    base_url: https://example.com/v1\n    api_key_env: SPARE_KEY\n  unused:\n    kind: openai\n    base_url: https://example.com/v1\n    api_key_env: UNUSED_KEY\n');
+    const result = check(source);
+    expect(result.errors).toEqual([]);
+    expect(formats(result.warnings)).toEqual([
+      `${FILE}:11:3: warning: SY_POLICY_UNUSED_PROVIDER: provider "unused" is declared but no model uses it; remove it or name it in a model's provider`,
+    ]);
+  });
+});

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkPolicyFile, checkPolicySource, MAX_REPORTED } from '../../../../../engine/src/policy/compile.js';
+import { checkPolicyFile, checkPolicySource, compilePolicySource, MAX_REPORTED } from '../../../../../engine/src/policy/compile.js';
+import * as abi from '../../../../../engine/src/abi.js';
 import type { CompileResult } from '../../../../../engine/src/policy/compile.js';
 import type { Policy } from '../../../../../engine/src/policy/types.js';
 
@@ -52,6 +53,7 @@ function errorsOf(result: CompileResult): string[] {
 const ROUTE_DEFAULTS = {
   when: null, strategy: 'ordered', minQuality: 1, maxCostUsd: Infinity, requiredCapabilities: [], maxLatencyMs: null,
   weights: [], splitBy: 'caller', maxTokensDefault: null, maxTokensMax: null, retries: 1, fallback: null, tier: 'realtime',
+  expectedCachedShare: 0,
 } as const;
 
 describe('checkPolicySource', () => {
@@ -66,8 +68,8 @@ describe('checkPolicySource', () => {
         { name: 'anthropic', kind: 'anthropic', baseUrl: 'https://api.anthropic.com', baseUrlEnv: null, apiKeyEnv: 'ANTHROPIC_API_KEY', batchDiscount: 0, loc: at(9, 3) },
       ],
       models: [
-        { name: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini', inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.15, batchDiscount: 0, contextWindow: 128000, maxOutputTokens: 128000, capabilities: ['tools', 'vision', 'json_mode'], type: 'chat', quality: 3, tokenizer: 'o200k_base', charsPerToken: 4, imageBaseTokens: 85, imageTileTokens: 170, loc: at(14, 3) },
-        { name: 'claude-haiku', provider: 'anthropic', upstream: 'claude-3-5-haiku-latest', inputPerMTok: 0.8, outputPerMTok: 4, cachedInputPerMTok: 0.8, batchDiscount: 0, contextWindow: 200000, maxOutputTokens: 200000, capabilities: ['tools', 'vision', 'json_mode'], type: 'chat', quality: 3, tokenizer: 'estimate', charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc: at(18, 3) },
+        { name: 'gpt-4o-mini', provider: 'openai', upstream: 'gpt-4o-mini', inputPerMTok: 0.15, outputPerMTok: 0.6, cachedInputPerMTok: 0.15, cacheWritePerMTok: 0.15, batchDiscount: 0, contextWindow: 128000, maxOutputTokens: 128000, capabilities: ['tools', 'vision', 'json_mode', 'logprobs', 'multiple_choices'], type: 'chat', quality: 3, tokenizer: 'o200k_base', charsPerToken: 4, imageBaseTokens: 85, imageTileTokens: 170, loc: at(14, 3) },
+        { name: 'claude-haiku', provider: 'anthropic', upstream: 'claude-3-5-haiku-latest', inputPerMTok: 0.8, outputPerMTok: 4, cachedInputPerMTok: 0.8, cacheWritePerMTok: 0.8, batchDiscount: 0, contextWindow: 200000, maxOutputTokens: 200000, capabilities: ['tools', 'vision'], type: 'chat', quality: 3, tokenizer: 'estimate', charsPerToken: 3.5, imageBaseTokens: 85, imageTileTokens: 170, loc: at(18, 3) },
       ],
       routes: [
         {
@@ -138,7 +140,7 @@ describe('checkPolicySource', () => {
     const source = SOURCE.replace('      output: 4', '      output: four\n      cached: 0.1').replace('[gpt-4o-mini]', '[gpt-5]');
     expect(errorsOf(checkPolicySource(source, FILE))).toEqual([
       `${FILE}:23:15: SY_POLICY_BAD_TYPE: models.claude-haiku.price.output must be a number, not "four"`,
-      `${FILE}:24:7: SY_POLICY_UNKNOWN_FIELD: unknown field "cached" in models.claude-haiku.price; allowed fields: input, output, cached_input, batch_discount`,
+      `${FILE}:24:7: SY_POLICY_UNKNOWN_FIELD: unknown field "cached" in models.claude-haiku.price; allowed fields: input, output, cached_input, cache_write, batch_discount`,
     ]);
   });
 
@@ -222,5 +224,44 @@ describe('checkPolicyFile', () => {
   it('reports a directory as SY_POLICY_READ too', () => {
     const result = checkPolicyFile(dir);
     expect(result.ok === false && result.errors.map((e) => [e.code, e.line, e.col])).toEqual([['SY_POLICY_READ', 1, 1]]);
+  });
+});
+
+describe('image_tokens: the tile form or the patch form', () => {
+  /** SOURCE with `image_tokens: <value>` on gpt-4o-mini, at line 18. */
+  const withImageTokens = (value: string): string =>
+    SOURCE.replace('    context_window: 128000\n', `    context_window: 128000\n    image_tokens: ${value}\n`);
+  const modelOf = (result: CompileResult, name: string): Policy['models'][number] => {
+    if (!result.ok) throw new Error(result.errors.map((e) => e.format()).join('\n'));
+    return result.policy.models.find((m) => m.name === name)!;
+  };
+
+  it('compiles the patch form to a multiplier in hundredths, and lowers it into the model record', () => {
+    const gpt = modelOf(checkPolicySource(withImageTokens('{ patch_multiplier: 1.62 }'), FILE), 'gpt-4o-mini');
+    expect(gpt).toMatchObject({ imagePatchMultiplier: 162, imageBaseTokens: 0, imageTileTokens: 0 });
+    const compiled = compilePolicySource(withImageTokens('{ patch_multiplier: 2.46 }'), FILE);
+    if (!compiled.ok) throw new Error('policy');
+    const view = new DataView(compiled.compiled.program.buffer, compiled.compiled.program.byteOffset);
+    expect(view.getUint32(abi.PROGRAM_HEADER_SIZE + abi.PM_IMAGE_PATCH_MULT, true)).toBe(246);
+    // The other model keeps the tile formula: multiplier 0 in its record.
+    expect(view.getUint32(abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_MODEL_SIZE + abi.PM_IMAGE_PATCH_MULT, true)).toBe(0);
+    expect(view.getUint32(abi.PROGRAM_HEADER_SIZE + abi.PROGRAM_MODEL_SIZE + abi.PM_IMAGE_TILE, true)).toBe(170);
+  });
+
+  it('keeps the tile form as it was, with no multiplier', () => {
+    const gpt = modelOf(checkPolicySource(withImageTokens('{ base: 70, tile: 140 }'), FILE), 'gpt-4o-mini');
+    expect(gpt).toMatchObject({ imageBaseTokens: 70, imageTileTokens: 140 });
+    expect(gpt.imagePatchMultiplier).toBeUndefined();
+  });
+
+  it.each([
+    ['{ base: 85, tile: 170, patch_multiplier: 1.62 }', `${FILE}:18:21: SY_POLICY_BAD_VALUE: model "gpt-4o-mini": image_tokens has both the patch form (patch_multiplier) and the tile form (base, tile); write one of them`],
+    ['{ patch_multiplier: 0 }', `${FILE}:18:39: SY_POLICY_OUT_OF_RANGE: models.gpt-4o-mini.image_tokens.patch_multiplier must be more than 0, not 0`],
+    ['{ patch_multiplier: -1.5 }', `${FILE}:18:39: SY_POLICY_OUT_OF_RANGE: models.gpt-4o-mini.image_tokens.patch_multiplier must be more than 0, not -1.5`],
+    ['{ patch_multiplier: 1.625 }', `${FILE}:18:39: SY_POLICY_BAD_VALUE: model "gpt-4o-mini": image_tokens.patch_multiplier 1.625 has more than two decimals; write it in hundredths (like 1.62)`],
+    ['{ base: 85 }', `${FILE}:18:5: SY_POLICY_MISSING_FIELD: models.gpt-4o-mini.image_tokens is missing tile`],
+    ['{}', `${FILE}:18:5: SY_POLICY_MISSING_FIELD: models.gpt-4o-mini.image_tokens is missing base and tile (the tile form), or patch_multiplier (the patch form)`],
+  ])('refuses image_tokens %s at its position', (value, error) => {
+    expect(errorsOf(checkPolicySource(withImageTokens(value), FILE))).toEqual([error]);
   });
 });

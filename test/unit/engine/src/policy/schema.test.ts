@@ -57,8 +57,8 @@ describe('validatePolicySchema', () => {
     ['root', 1, 'colour: blue', '2:1', 'colour', 'at the top level', 'version, limits, defaults, recording, resilience, budgets, budget_store, providers, models, routes, complexity'],
     ['provider', 4, '    region: us', '5:5', 'providers.openai.region', 'in providers.openai', 'kind, base_url, base_url_env, api_key_env, batch_discount'],
     ['model', 9, '    tier: 2', '10:5', 'models.gpt-4o-mini.tier', 'in models.gpt-4o-mini', 'provider, upstream, type, price, context_window, max_output_tokens, tokenizer, chars_per_token, image_tokens, capabilities, quality'],
-    ['price', 11, '      cached: 0.1', '12:7', 'models.gpt-4o-mini.price.cached', 'in models.gpt-4o-mini.price', 'input, output, cached_input, batch_discount'],
-    ['route', 15, '    colour: red', '16:5', 'routes[0].colour', 'in routes[0]', 'name, match, when, strategy, require, weights, split_by, max_tokens, retries, fallback, tier, candidates, expected_output_tokens'],
+    ['price', 11, '      cached: 0.1', '12:7', 'models.gpt-4o-mini.price.cached', 'in models.gpt-4o-mini.price', 'input, output, cached_input, cache_write, batch_discount'],
+    ['route', 15, '    colour: red', '16:5', 'routes[0].colour', 'in routes[0]', 'name, match, when, strategy, require, weights, split_by, max_tokens, retries, fallback, tier, candidates, expected_output_tokens, expected_cached_share'],
     ['match', 17, '      team: search', '18:7', 'routes[0].match.team', 'in routes[0].match', 'model, metadata, complexity, prompt_tokens'],
   ])('reports an unknown field in the %s at its key', (_level, after, line, at, path, owner, allowed) => {
     const errors = schemaErrors(insertAfter(after, line));

@@ -6,7 +6,7 @@ import { compilePolicyFile } from '../../../../../engine/src/policy/compile.js';
 import { packagePath } from '../../../../../engine/src/package-root.js';
 import type { ChatRequest } from '../../../../../server/adapters/types.js';
 import {
-  arrivalFromData, defaultPolicyFor, loadTestFile, requestFeaturesFromHttp, snapshotFromData, testFileFor,
+  arrivalFromData, callerFromData, defaultPolicyFor, loadTestFile, requestFeaturesFromHttp, snapshotFromData, testFileFor,
 } from '../../../../../server/tools/policy/cases.js';
 import { Problems } from '../../../../../server/tools/policy/fields.js';
 import { policyNames } from '../../../../../server/tools/policy/names.js';
@@ -110,6 +110,21 @@ describe('arrivalFromData', () => {
     expect(arrivalFromData('2026-11-28T10:00:00', ['at'], problems)).toBeUndefined();
     expect(arrivalFromData(1700000000000, ['at'], problems)).toBeUndefined();
     expect(problems.list.map((p) => p.code)).toEqual(['SY_POLICY_BAD_FORMAT', 'SY_POLICY_BAD_FORMAT']);
+  });
+});
+
+describe('callerFromData', () => {
+  it('reads key, team, user and a key\'s metadata (text values), and says where anything else is', () => {
+    const problems = new Problems();
+    expect(callerFromData({ key: 'k1', metadata: { tier: 'gold' } }, ['caller'], problems)).toEqual({ key: 'k1', metadata: { tier: 'gold' } });
+    expect(problems.list).toEqual([]);
+    callerFromData({ metadata: { tier: 5 }, metdata: {} }, ['caller'], problems);
+    callerFromData({ metadata: 'gold' }, ['caller'], problems);
+    expect(problems.list.map((p) => [p.code, p.path.join('.')])).toEqual([
+      ['SY_POLICY_UNKNOWN_FIELD', 'caller.metdata'],
+      ['SY_POLICY_BAD_TYPE', 'caller.metadata.tier'],
+      ['SY_POLICY_BAD_TYPE', 'caller.metadata'],
+    ]);
   });
 });
 

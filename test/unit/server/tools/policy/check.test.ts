@@ -13,7 +13,7 @@ describe('runCheck', () => {
     expect(await runCheck([fixture('basic.yaml')], io)).toBe(0);
     const lines = io.stdout.split('\n');
     expect(lines[0]).toBe(`${fixture('basic.yaml')}: ok, 4 routes, 4 models, 0 warnings`);
-    expect(lines[2]).toMatch(/^route\s+strategy\s+candidates\s+worst-case attempts\s+worst-case cost\/request \(USD\)$/);
+    expect(lines[2]).toMatch(/^route\s+strategy\s+candidates\s+worst-case attempts\s+worst-case cost\/request \(USD\)\s+budget reservation \(USD\)$/);
     expect(lines.slice(3, 7).map((l) => l.split(/\s{2,}/).slice(0, 4))).toEqual([
       ['long', 'ordered', 'big', '2'],
       ['cheap', 'ordered', 'nano, mini', '4'],
@@ -33,6 +33,22 @@ describe('runCheck', () => {
     expect(lines[1]).toBe(`${file}: 1 error, 0 warnings`);
   });
 
+  it('prints each warning at file:line:col, counts them, and exits 0', async () => {
+    const io = bufferIo();
+    const file = packagePath('test', 'fixtures', 'policies', 'warned', 'never-eligible.yaml');
+    expect(await runCheck([file], io)).toBe(0);
+    const lines = io.stdout.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}:10:3: warning: SY_POLICY_UNUSED_PROVIDER: provider "spare"`));
+    expect(lines[1]).toMatch(new RegExp(`^${file.replace(/[.]/g, '\\.')}:27:18: warning: SY_POLICY_NEVER_ELIGIBLE: route "a" can never use candidate "small"`));
+    expect(lines[2]).toBe(`${file}: ok, 1 route, 2 models, 2 warnings`);
+    const json = bufferIo();
+    expect(await runCheck([file, '--json'], json)).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: true, errors: [],
+      warnings: [{ code: 'SY_POLICY_UNUSED_PROVIDER', severity: 'warning', line: 10, col: 3 }, { code: 'SY_POLICY_NEVER_ELIGIBLE', severity: 'warning', line: 27, col: 18 }],
+    });
+  });
+
   it('prints {ok, errors, warnings, routes} with --json', async () => {
     const ok = bufferIo();
     expect(await runCheck([fixture('basic.yaml'), '--json'], ok)).toBe(0);
@@ -49,9 +65,9 @@ describe('runCheck', () => {
 
 describe('routeTable', () => {
   it('right-aligns the numbers and prints costs in USD', () => {
-    expect(routeTable([{ route: 'r', strategy: 'cheapest', candidates: ['a', 'b'], retries: 1, worstAttempts: 4, worstCostUsd: 0.0123456, dearestModel: 'b' }])).toEqual([
-      'route  strategy  candidates  worst-case attempts  worst-case cost/request (USD)',
-      'r      cheapest  a, b                          4                         0.0123',
+    expect(routeTable([{ route: 'r', strategy: 'cheapest', candidates: ['a', 'b'], retries: 1, worstAttempts: 4, worstCostUsd: 0.0123456, dearestModel: 'b', worstReservedUsd: 0.0412345 }])).toEqual([
+      'route  strategy  candidates  worst-case attempts  worst-case cost/request (USD)  budget reservation (USD)',
+      'r      cheapest  a, b                          4                         0.0123                    0.0412',
     ]);
   });
 });

@@ -29,7 +29,7 @@ function error(text: string): { code: string; message: string; offset: number } 
 describe('field catalogue', () => {
   it('lists every field of the language once, each resolving to its documented type', () => {
     expect(new Set(FIELD_NAMES).size).toBe(FIELD_NAMES.length);
-    expect(FIELD_NAMES).toHaveLength(43);
+    expect(FIELD_NAMES).toHaveLength(44);
     for (const doc of FEATURE_FIELDS) {
       const concrete = doc.name.replace('<key>', 'tier').replace('"<model>"', '"gpt-4.1"').replace('"<provider>"', '"openai"');
       expect([doc.name, field(concrete)]).toEqual([doc.name, expect.objectContaining({ type: doc.type })]);
@@ -65,6 +65,14 @@ describe('field catalogue', () => {
     expect(field('request.metadata["any key"]')).toEqual({ name: 'request.metadata["any key"]', type: 'string', source: { kind: 'str', slot: { kind: 'metadata', key: 'any key' } } });
     expect(error('request.metadata.a["b"]')).toMatchObject({ code: 'SY_POLICY_EXPR_UNKNOWN_FIELD', message: expect.stringContaining('write request.metadata["a.b"]') });
     expect(error('request.metadata').message).toBe('request.metadata needs a key: request.metadata.<key> or request.metadata["<key>"]');
+  });
+
+  it('reads the virtual key\'s metadata the same way, from its own STR slot source', () => {
+    expect(field('caller.metadata.tier')).toEqual({ name: 'caller.metadata.tier', type: 'string', source: { kind: 'str', slot: { kind: 'caller_metadata', key: 'tier' } } });
+    expect(field('caller.metadata["cost centre"]')).toEqual({ name: 'caller.metadata["cost centre"]', type: 'string', source: { kind: 'str', slot: { kind: 'caller_metadata', key: 'cost centre' } } });
+    expect(error('caller.metadata.a["b"]').message).toContain('write caller.metadata["a.b"]');
+    expect(error('caller.metadata').message).toBe('caller.metadata needs a key: caller.metadata.<key> or caller.metadata["<key>"]');
+    expect(error('caller.metdata.tier').message).toBe('unknown field caller.metdata.tier (did you mean caller.metadata.tier?)');
   });
 
   it('reads model and provider health and budgets into NUM slot sources', () => {

@@ -21,7 +21,7 @@ const REQUEST: RequestFeatures = {
   priority: 'high',
   user: 'u1',
   session: 's1',
-  caller: { key: 'k1', team: 't1', user: 'cu1' },
+  caller: { key: 'k1', team: 't1', user: 'cu1', metadata: { tier: 'gold', 'cost centre': 'r&d' } },
   arrivedAt: Date.UTC(2024, 5, 1, 13, 45), // a Saturday
 };
 const SNAPSHOT: Snapshot = {
@@ -68,6 +68,7 @@ const FIELD_VALUES: Readonly<Record<string, ReadonlyArray<[field: string, value:
   'caller.key': [['caller.key', '"k1"']],
   'caller.team': [['caller.team', '"t1"']],
   'caller.user': [['caller.user', '"cu1"']],
+  'caller.metadata.<key>': [['caller.metadata.tier', '"gold"'], ['caller.metadata["cost centre"]', '"r&d"'], ['caller.metadata.absent', '""']],
   'snapshot.budget.key.remaining_usd': [['snapshot.budget.key.remaining_usd', '$1.25']],
   'snapshot.budget.key.remaining_tokens': [['snapshot.budget.key.remaining_tokens', '5000']],
   'snapshot.budget.user.remaining_usd': [['snapshot.budget.user.remaining_usd', '$2']],

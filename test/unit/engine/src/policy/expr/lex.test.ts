@@ -86,6 +86,8 @@ describe('Lexer', () => {
     expect(failure('a = 1')).toEqual({ code: 'SY_POLICY_EXPR_OPERATOR', offset: 2, message: '"=" is not an operator; to compare, write "=="' });
     expect(failure('a === 1')).toMatchObject({ code: 'SY_POLICY_EXPR_OPERATOR', offset: 2, message: '"===" is not an operator; write "=="' });
     expect(failure('a !== 1')).toMatchObject({ code: 'SY_POLICY_EXPR_OPERATOR', message: '"!==" is not an operator; write "!="' });
+    expect(failure('a =< 1')).toEqual({ code: 'SY_POLICY_EXPR_OPERATOR', offset: 2, message: '"=<" is not an operator; write "<="' });
+    expect(failure('a => 1')).toEqual({ code: 'SY_POLICY_EXPR_OPERATOR', offset: 2, message: '"=>" is not an operator; write ">="' });
     expect(failure('a & b')).toMatchObject({ code: 'SY_POLICY_EXPR_OPERATOR', message: '"&" is not an operator; for "and", write "&&"' });
     expect(failure('a | b')).toMatchObject({ code: 'SY_POLICY_EXPR_OPERATOR', message: '"|" is not an operator; for "or", write "||"' });
     for (const op of ['+', '-', '*', '/', '%']) {
