@@ -12,7 +12,7 @@ import { registerHealth } from './routes/health.js';
 import { registerMessages } from './routes/messages.js';
 import { registerModels } from './routes/models.js';
 import { registerPolicy } from './routes/policy.js';
-import { createTransport, type Transport } from './transport/pool.js';
+import { createTransport, DEFAULT_TIMEOUTS, type Transport } from './transport/pool.js';
 import type { TrafficRecorder } from './recording/recorder.js';
 import { registerAuth } from './keys/auth.js';
 import type { KeyStore } from './keys/store.js';
@@ -73,7 +73,9 @@ export function buildApp(opts: AppOptions): Gateway {
   let active = opts.runtime;
   const runtime = (): PolicyRuntime => active;
   const status: ReloadStatus = { reloads: 0, lastError: null };
-  const transport = opts.transport ?? createTransport();
+  // The connect limit is the transport's (one per pool, not per request), so it comes from the
+  // policy the gateway starts with, as in main.ts.
+  const transport = opts.transport ?? createTransport({ ...DEFAULT_TIMEOUTS, connectMs: opts.runtime.resilience.timeouts.connectMs });
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -97,6 +99,8 @@ export function buildApp(opts: AppOptions): Gateway {
   }
   const metrics = new Metrics(runtime);
   registerMetrics(app, metrics);
+  // Records the log could not take are said in the server's log and counted, never lost silently.
+  opts.recorder?.reportTo({ log: app.log, dropped: (lines) => metrics.recordsDropped.inc(lines) });
   const pipeline: PipelineDeps = { runtime, transport, recorder: opts.recorder, budgets: opts.budgets, ledger: opts.ledger, instance: opts.instance ?? '', metrics };
   if (opts.ledger) registerSpend(app, { ledger: opts.ledger });
   registerChatCompletions(app, pipeline);

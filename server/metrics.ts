@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics of one gateway (GET /metrics): requests by route, model and status, budget
- * alerts and refusals, and each model's circuit breaker. One registry per app, so several
- * gateways in a process (tests) do not share counters.
+ * alerts and refusals, traffic records dropped, and each model's circuit breaker. One registry
+ * per app, so several gateways in a process (tests) do not share counters.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { FastifyInstance } from 'fastify';
@@ -14,6 +14,7 @@ export class Metrics {
   readonly requests = new Counter({ name: 'switchyard_requests_total', help: 'Requests answered, by route, serving model and HTTP status.', labelNames: ['route', 'model', 'status'] as const, registers: [this.registry] });
   readonly budgetAlerts = new Counter({ name: 'switchyard_budget_alerts_total', help: 'Budget alert thresholds crossed (alert_at, or an alert-only budget going over).', labelNames: ['budget', 'threshold'] as const, registers: [this.registry] });
   readonly budgetRefusals = new Counter({ name: 'switchyard_budget_refusals_total', help: 'Requests a budget refused (reject) or sent to a cheaper route (downgrade).', labelNames: ['budget', 'action'] as const, registers: [this.registry] });
+  readonly recordsDropped = new Counter({ name: 'switchyard_records_dropped_total', help: 'Traffic records dropped because the log could not be written and the records waiting passed their bound.', registers: [this.registry] });
   readonly circuit: Gauge<'model'>;
 
   constructor(runtime: () => PolicyRuntime) {

@@ -19,8 +19,12 @@
 // - Caching. The prompt counts in Anthropic's cache order: tools, system, messages. When the
 //   request carries cache_control (on blocks or top level), everything through the last
 //   breakpoint is reported as cache_read_input_tokens (the sim's cache is always warm, at any
-//   length) and the rest as input_tokens. An image counts a flat 1,600 tokens, about what
-//   Anthropic bills a 1092x1092 image.
+//   length) and the rest as input_tokens. When the last user message contains "sim:cold-cache"
+//   the cache is cold instead: the same prefix is reported as cache_creation_input_tokens (a
+//   cache write, billed above input) and cache_read_input_tokens is 0; without a breakpoint the
+//   prefix is everything before the last message (a scripted write for clients, such as the
+//   gateway's /v1/messages, that do not forward cache_control). An image counts a flat 1,600
+//   tokens, about what Anthropic bills a 1092x1092 image.
 // - Overload. When the last user message contains "sim:overloaded", a stream sends two text
 //   deltas, then an `error` event (overloaded_error) and stops, as an overloaded API does after
 //   the 200; the same request unstreamed gets the 529.
@@ -85,7 +89,7 @@ export function anthropicInvalidJson(requestId: string): JsonReply {
 }
 
 /** Phrases in the last user message that steer the simulated model (see the header). */
-const SIM_PHRASES = { useTool: 'use the tool', useEveryTool: 'use every tool', overloaded: 'sim:overloaded' } as const;
+const SIM_PHRASES = { useTool: 'use the tool', useEveryTool: 'use every tool', overloaded: 'sim:overloaded', coldCache: 'sim:cold-cache' } as const;
 
 /** Returns the answer to POST /v1/messages: a 400 for invalid input, else JSON or SSE events. */
 export function anthropicMessages(headers: IncomingHttpHeaders, body: unknown, ctx: ReplyContext): Reply {
@@ -115,7 +119,11 @@ export function anthropicMessages(headers: IncomingHttpHeaders, body: unknown, c
   const overloaded = prompt.lastUser.includes(SIM_PHRASES.overloaded);
   if (overloaded && !stream) return anthropicFault(529, rid);
   const calls = overloaded ? [] : toolsToCall(tools, choice, prompt.lastUser);
-  const usage = `"usage":{"input_tokens":${prompt.inputTokens},"cache_creation_input_tokens":0,"cache_read_input_tokens":${prompt.cacheRead},"output_tokens":`;
+  // A cold cache writes the prefix a warm one would have read.
+  const cold = prompt.lastUser.includes(SIM_PHRASES.coldCache);
+  const written = !cold ? 0 : prompt.cacheRead > 0 ? prompt.cacheRead : prompt.inputTokens - prompt.lastUnit;
+  const read = cold ? 0 : prompt.cacheRead;
+  const usage = `"usage":{"input_tokens":${prompt.inputTokens + prompt.cacheRead - read - written},"cache_creation_input_tokens":${written},"cache_read_input_tokens":${read},"output_tokens":`;
   const id = `msg_sim${ctx.id}`;
   if (calls.length > 0) return toolAnswer(id, model, prompt.seed, calls, choice.type !== 'auto', usage, stream, ctx);
 
@@ -294,6 +302,8 @@ function toolAnswer(id: string, model: string, seed: string, calls: readonly Sim
 interface Prompt {
   inputTokens: number;
   cacheRead: number;
+  /** Tokens of the last message alone. */
+  lastUnit: number;
   /** Text blocks of the last user message: what the phrases are looked for in. */
   lastUser: string;
   /** The last user message's text and tool results: the reply seed. */
@@ -365,7 +375,7 @@ function readPrompt(body: Record<string, unknown>, messages: unknown[], hasTools
     total += tokens;
     if (n < cachedUnits) cacheRead += tokens;
   });
-  return { inputTokens: total - cacheRead, cacheRead, lastUser, seed };
+  return { inputTokens: total - cacheRead, cacheRead, lastUnit: units[units.length - 1] ?? 0, lastUser, seed };
 }
 
 function missingResults(index: number, ids: readonly string[]): string {

@@ -26,23 +26,27 @@ export interface SimPrice {
   input: number;
   cachedInput: number;
   output: number;
+  /** Prompt tokens written to the cache (Anthropic's cache_creation_input_tokens); absent: the input price. */
+  cacheWrite?: number;
 }
 
 /** Prices by the model name requests carry (the upstream name). */
 export type SimPrices = Readonly<Record<string, SimPrice>>;
 
 /** A policy's prices, keyed by each model's upstream name, for a sim that bills as the policy does. */
-export function pricesOf(models: ReadonlyArray<Pick<ModelSpec, 'upstream' | 'inputPerMTok' | 'cachedInputPerMTok' | 'outputPerMTok'>>): SimPrices {
+export function pricesOf(models: ReadonlyArray<Pick<ModelSpec, 'upstream' | 'inputPerMTok' | 'cachedInputPerMTok' | 'outputPerMTok' | 'cacheWritePerMTok'>>): SimPrices {
   const prices: Record<string, SimPrice> = {};
-  for (const m of models) prices[m.upstream] = { input: m.inputPerMTok, cachedInput: m.cachedInputPerMTok, output: m.outputPerMTok };
+  for (const m of models) prices[m.upstream] = { input: m.inputPerMTok, cachedInput: m.cachedInputPerMTok, output: m.outputPerMTok, cacheWrite: m.cacheWritePerMTok };
   return prices;
 }
 
-/** Tokens one answer is billed for: prompt tokens not read from cache, cached ones, output. */
+/** Tokens one answer is billed for: prompt tokens neither read from nor written to the cache, cached ones, written ones, output. */
 export interface UsageCount {
   input: number;
   cachedInput: number;
   output: number;
+  /** Absent: none (only Anthropic reports cache writes). */
+  cacheWrite?: number;
 }
 
 /** One model's billed usage on one UTC day, priced. */
@@ -54,9 +58,11 @@ export interface ServedUsage {
   requests: number;
   inputTokens: number;
   cachedInputTokens: number;
+  cacheWriteTokens: number;
   outputTokens: number;
   inputUsd: number;
   cachedInputUsd: number;
+  cacheWriteUsd: number;
   outputUsd: number;
 }
 
@@ -112,7 +118,7 @@ function byDay(usages: readonly ServedUsage[], provider: ServedUsage['provider']
   return days;
 }
 
-const totalUsd = (u: ServedUsage): number => u.inputUsd + u.cachedInputUsd + u.outputUsd;
+const totalUsd = (u: ServedUsage): number => u.inputUsd + u.cachedInputUsd + u.cacheWriteUsd + u.outputUsd;
 
 /** OpenAI's GET /v1/organization/costs page for the OpenAI usages in `range`. */
 export function openaiCostsPage(usages: readonly ServedUsage[], opts: { range?: BucketRange; byLineItem?: boolean } = {}): Record<string, unknown> {
@@ -158,6 +164,7 @@ export function anthropicCostReport(usages: readonly ServedUsage[], opts: { rang
       : served.flatMap((u) => [
         item(u, 'uncached_input_tokens', 'Input Tokens', u.inputUsd),
         ...(u.cachedInputTokens > 0 ? [item(u, 'cache_read_input_tokens', 'Cache Read Input Tokens', u.cachedInputUsd)] : []),
+        ...(u.cacheWriteTokens > 0 ? [item(u, 'cache_creation.ephemeral_5m_input_tokens', 'Cache Write Input Tokens', u.cacheWriteUsd)] : []),
         item(u, 'output_tokens', 'Output Tokens', u.outputUsd),
       ]);
     return { starting_at: rfc3339(start), ending_at: rfc3339(start + DAY_S), results };
@@ -198,7 +205,7 @@ function openaiUsage(usage: unknown): UsageCount | null {
 
 function anthropicUsage(usage: unknown): UsageCount | null {
   if (!isObject(usage)) return null;
-  return { input: num(usage.input_tokens) + num(usage.cache_creation_input_tokens), cachedInput: num(usage.cache_read_input_tokens), output: num(usage.output_tokens) };
+  return { input: num(usage.input_tokens), cachedInput: num(usage.cache_read_input_tokens), cacheWrite: num(usage.cache_creation_input_tokens), output: num(usage.output_tokens) };
 }
 
 function geminiUsage(usage: unknown): UsageCount | null {
@@ -285,18 +292,20 @@ export class ServedAccount {
     const key = `${provider}\n${model}\n${day}`;
     let u = this.served.get(key);
     if (!u) {
-      u = { provider, model, day, requests: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, inputUsd: 0, cachedInputUsd: 0, outputUsd: 0 };
+      u = { provider, model, day, requests: 0, inputTokens: 0, cachedInputTokens: 0, cacheWriteTokens: 0, outputTokens: 0, inputUsd: 0, cachedInputUsd: 0, cacheWriteUsd: 0, outputUsd: 0 };
       this.served.set(key, u);
     }
     const price = this.prices[model];
     u.requests++;
     u.inputTokens += usage.input;
     u.cachedInputTokens += usage.cachedInput;
+    u.cacheWriteTokens += usage.cacheWrite ?? 0;
     u.outputTokens += usage.output;
     // Priced per answer and summed, as the gateway's ledger is.
     if (price) {
       u.inputUsd += (usage.input * price.input) / 1e6;
       u.cachedInputUsd += (usage.cachedInput * price.cachedInput) / 1e6;
+      u.cacheWriteUsd += ((usage.cacheWrite ?? 0) * (price.cacheWrite ?? price.input)) / 1e6;
       u.outputUsd += (usage.output * price.output) / 1e6;
     }
   }

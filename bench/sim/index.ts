@@ -19,6 +19,7 @@ import {
 } from './openai.js';
 import { isObject } from './request-body.js';
 import { matchRoute, providerOf, type Provider, type Route } from './route.js';
+import { withMalformedEvent } from './malformed.js';
 import { plainScenario, resolveScenario, type Scenario, type SimFault } from './scenario.js';
 import { jsonReply, later, resetSocket, sendJson, sendStream, type JsonReply, type Reply } from './wire.js';
 
@@ -60,6 +61,13 @@ export interface SimHandle {
   port: number;
   /** Requests received so far, on any path (a live count). */
   readonly requests: number;
+  /**
+   * Scripted requests (a model fault or `x-sim-*` headers) whose client closed the connection
+   * before the sim had finished answering: a gateway cancelling its upstream call, or giving up
+   * on a stall. Cuts and resets the sim makes itself are not counted; plain requests are not
+   * watched, so the benchmark path pays nothing for it. A live count.
+   */
+  readonly abandoned: number;
   /** Stops the server and drops every connection, hung ones included. */
   close(): Promise<void>;
 }
@@ -85,6 +93,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
   const modelList = jsonReply(200, openaiModelList(listedIds));
   const timers = new Set<NodeJS.Timeout>();
   let requests = 0;
+  let abandoned = 0;
   let seq = 0;
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -94,7 +103,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     if (closed || res.destroyed) return;
     const id = (++seq).toString(36);
     const provider = providerOf(route);
-    const extra = idHeaders(provider, id);
+    const extra = scenario.headers === undefined ? idHeaders(provider, id) : { ...idHeaders(provider, id), ...scenario.headers };
     if (route.kind === 'not-found') return sendJson(res, openaiNotFound(req.method ?? 'GET', path), extra);
     if (apiKey !== undefined) {
       const denied = provider === 'openai' ? openaiAuth(req.headers, apiKey)
@@ -122,8 +131,13 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       case 'gemini-embed': reply = geminiEmbed(route.model, body, route.batch); break;
     }
     account?.record(route, body, reply, scenario.cutAfterChunks);
-    if (reply.kind === 'json') sendJson(res, reply, extra, scenario.cutAfterChunks >= 0 && reply.status === 200);
-    else sendStream(res, reply, extra, chunkDelayMs, scenario.cutAfterChunks, timers);
+    if (reply.kind === 'json') {
+      sendJson(res, reply, extra, scenario.cutAfterChunks >= 0 && reply.status === 200);
+      return;
+    }
+    if (scenario.malformedAfterChunks >= 0) reply = withMalformedEvent(reply, provider, scenario.malformedAfterChunks);
+    const delayMs = scenario.chunkDelayMs >= 0 ? scenario.chunkDelayMs : chunkDelayMs;
+    sendStream(res, reply, extra, delayMs, scenario.cutAfterChunks, timers, scenario.stallAfterChunks);
   };
 
   const proceed = (route: Route, req: IncomingMessage, res: ServerResponse, path: string, query: string,
@@ -132,6 +146,11 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       : isObject(body) && typeof body.model === 'string' ? body.model : undefined;
     const scenario = resolveScenario(plain, model === undefined ? undefined : faults.get(model), req.headers);
     if (scenario.reset) return resetSocket(req);
+    if (scenario !== plain && scenario.cutAfterChunks < 0) {
+      res.once('close', () => {
+        if (!res.writableFinished && !closed) abandoned++;
+      });
+    }
     // A hung request is never answered; close() destroys its socket.
     if (scenario.hang) return;
     if (scenario.latencyMs > 0) {
@@ -186,6 +205,9 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
     port,
     get requests() {
       return requests;
+    },
+    get abandoned() {
+      return abandoned;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

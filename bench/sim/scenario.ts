@@ -2,7 +2,10 @@
 // the request's model, overridden in turn by `x-sim-*` request headers (for direct tests).
 import type { IncomingHttpHeaders } from 'node:http';
 
-/** A scripted behaviour: an error status, a hang, a reset, extra latency or a cut stream. */
+/**
+ * A scripted behaviour: an error status, a hang, a reset, extra latency, or a stream that is cut,
+ * stalls, is slow, or carries a malformed event.
+ */
 export interface SimFault {
   /** Answer with this HTTP status and the provider's real error body for it. */
   status?: number;
@@ -10,6 +13,11 @@ export interface SimFault {
   body?: unknown;
   /** Adds `retry-after: N` (seconds) to the error response. */
   retryAfterS?: number;
+  /**
+   * Extra response headers, on errors and answers alike: e.g. `x-should-retry` or
+   * `retry-after-ms` (milliseconds), which OpenAI sends and its SDKs read.
+   */
+  headers?: Record<string, string>;
   /** Accept the request and never answer; the socket stays open until the sim closes. */
   hang?: boolean;
   /** Destroy the socket (TCP RST) before any byte of the response. */
@@ -21,6 +29,18 @@ export interface SimFault {
    * stream with no more chunks than that is sent whole. A JSON answer is cut half-way through.
    */
   cutAfterChunks?: number;
+  /**
+   * Streams: send this many content chunks, then nothing more while keeping the connection open
+   * (a provider that stalls mid-stream); 0 stalls right after the stream's head.
+   */
+  stallAfterChunks?: number;
+  /** Streams: delay between chunks for this model, replacing the server-wide `chunkDelayMs`. */
+  chunkDelayMs?: number;
+  /**
+   * Streams: after this many content chunks, send one event whose JSON is broken, then the rest
+   * of an otherwise valid stream; 0 puts it first of all, before the stream's head.
+   */
+  malformedAfterChunks?: number;
   /** OpenAI format: leave usage out of streams even when asked, as some compatible servers do. */
   omitStreamUsage?: boolean;
   /** Apply this fault to the next N requests for the model only, then answer normally (a burst). */
@@ -29,7 +49,7 @@ export interface SimFault {
   rate?: number;
 }
 
-/** The resolved behaviour of one request; `status` 0, `retryAfterS` -1 and `cutAfterChunks` -1 mean "none". */
+/** The resolved behaviour of one request; `status` 0 and -1 in the other counts mean "none" (`chunkDelayMs` -1: the server's). */
 export interface Scenario {
   readonly status: number;
   readonly body: unknown;
@@ -39,6 +59,10 @@ export interface Scenario {
   readonly latencyMs: number;
   readonly cutAfterChunks: number;
   readonly omitStreamUsage: boolean;
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  readonly stallAfterChunks: number;
+  readonly chunkDelayMs: number;
+  readonly malformedAfterChunks: number;
 }
 
 /** Request headers that script a fault for that one request. */
@@ -53,7 +77,10 @@ export const SIM_HEADERS = {
 
 /** Returns the scenario a request gets when nothing is scripted for it. */
 export function plainScenario(latencyMs: number): Scenario {
-  return Object.freeze({ status: 0, body: undefined, retryAfterS: -1, hang: false, reset: false, latencyMs, cutAfterChunks: -1, omitStreamUsage: false });
+  return Object.freeze({
+    status: 0, body: undefined, retryAfterS: -1, hang: false, reset: false, latencyMs, cutAfterChunks: -1, omitStreamUsage: false,
+    headers: undefined, stallAfterChunks: -1, chunkDelayMs: -1, malformedAfterChunks: -1,
+  });
 }
 
 /**
@@ -81,6 +108,10 @@ export function resolveScenario(plain: Scenario, fault: SimFault | undefined, he
     latencyMs: intHeader(hLatency, 0) ?? nonNegative(f.latencyMs) ?? plain.latencyMs,
     cutAfterChunks: intHeader(hCut, 0) ?? nonNegative(f.cutAfterChunks) ?? -1,
     omitStreamUsage: f.omitStreamUsage === true,
+    headers: f.headers,
+    stallAfterChunks: nonNegative(f.stallAfterChunks) ?? -1,
+    chunkDelayMs: nonNegative(f.chunkDelayMs) ?? -1,
+    malformedAfterChunks: nonNegative(f.malformedAfterChunks) ?? -1,
   };
 }
 

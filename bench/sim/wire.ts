@@ -79,6 +79,8 @@ export function sendJson(res: ServerResponse, reply: JsonReply, extra: OutgoingH
  * syscall: the cheapest for benchmarks); with a delay, each content frame is its own write,
  * which goes out at once because the socket has Nagle off. `cutAfter` >= 0 sends that many
  * content frames, then destroys the socket once they are flushed, never sending the tail.
+ * `stallAfter` >= 0 sends that many, then nothing more, leaving the connection open (until the
+ * client gives up or the sim closes).
  */
 export function sendStream(
   res: ServerResponse,
@@ -87,6 +89,7 @@ export function sendStream(
   chunkDelayMs: number,
   cutAfter: number,
   timers: TimerSet,
+  stallAfter = -1,
 ): void {
   res.writeHead(200, {
     'content-type': reply.contentType,
@@ -97,9 +100,14 @@ export function sendStream(
   res.socket?.setNoDelay(true);
   const content = reply.content;
   const cutAt = cutAfter >= 0 && cutAfter < content.length ? cutAfter : -1;
+  const stallAt = cutAt < 0 && stallAfter >= 0 && stallAfter < content.length ? stallAfter : -1;
 
   if (chunkDelayMs <= 0) {
-    if (cutAt < 0) {
+    if (stallAt >= 0) {
+      const text = reply.head + content.slice(0, stallAt).join('');
+      if (text === '') res.flushHeaders();
+      else res.write(text);
+    } else if (cutAt < 0) {
       res.end(reply.head + content.join('') + reply.tail);
     } else {
       writeThenCut(res, reply.head + content.slice(0, cutAt).join(''));
@@ -116,7 +124,7 @@ export function sendStream(
   else res.write(reply.head);
   let next = 0;
   const step = (): void => {
-    if (res.destroyed) return;
+    if (res.destroyed || next === stallAt) return;
     if (next < content.length) {
       const frame = content[next++] as string;
       if (next === cutAt) {

@@ -52,7 +52,12 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: { cached_tokens?: number };
+  /**
+   * cached_tokens: prompt tokens read from the provider's cache (OpenAI's field).
+   * cache_write_tokens: prompt tokens written to it, which Anthropic bills above the input price
+   * (its cache_creation_input_tokens); not an OpenAI field, so absent for OpenAI upstreams.
+   */
+  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number };
   /**
    * Gateway-internal: where these numbers come from. Absent means the upstream reported them.
    * The gateway strips it before a client sees the usage; recording reads it.

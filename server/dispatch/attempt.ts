@@ -52,7 +52,7 @@ async function send(transport: Transport, provider: ResolvedProvider, target: Up
       const v = response.headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    throw failureFromStatus(response.statusCode, provider.adapter.fromError(response.statusCode, parseMaybeJson(text)), where, header('retry-after'), header('x-should-retry'));
+    throw failureFromStatus(response.statusCode, provider.adapter.fromError(response.statusCode, parseMaybeJson(text)), where, header('retry-after'), header('x-should-retry'), header('retry-after-ms'));
   }
   return response;
 }

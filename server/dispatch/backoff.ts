@@ -1,8 +1,9 @@
 /**
  * How long to wait before retrying the same candidate, or whether to fail over at once:
  * exponential backoff with full jitter (a random wait up to base x 2^n, so retries from many
- * requests spread out instead of arriving together), a provider's Retry-After honoured when it
- * fits under the cap, and its x-should-retry header taken at its word.
+ * requests spread out instead of arriving together), a provider's Retry-After (or OpenAI's
+ * retry-after-ms) honoured when it fits under the cap, and its x-should-retry header taken at
+ * its word both ways, as the OpenAI SDKs take it.
  */
 export interface BackoffSettings {
   baseMs: number;
@@ -26,6 +27,19 @@ export function backoffMs(retry: number, hints: RetryHints, settings: BackoffSet
   if (hints.retryAfterMs !== null) return hints.retryAfterMs <= settings.maxMs ? hints.retryAfterMs : null;
   const ceiling = Math.min(settings.maxMs, settings.baseMs * 2 ** retry);
   return Math.floor(random() * ceiling);
+}
+
+/**
+ * The provider's requested wait in ms: `retry-after-ms` (milliseconds, sent by OpenAI) when it
+ * reads as a number, else Retry-After (delta-seconds or an HTTP date); null when neither does.
+ * The order is the OpenAI SDKs' (openai-node `retryRequest`): the finer header wins.
+ */
+export function parseRetryWait(retryAfterMs: string | undefined, retryAfter: string | undefined, now: number = Date.now()): number | null {
+  if (retryAfterMs !== undefined && retryAfterMs.trim() !== '') {
+    const ms = Number(retryAfterMs);
+    if (Number.isFinite(ms) && ms >= 0) return Math.round(ms);
+  }
+  return parseRetryAfter(retryAfter, now);
 }
 
 /** Retry-After as ms: delta-seconds or an HTTP date; null when absent or unreadable. */

@@ -22,10 +22,20 @@ export interface Served<T> {
   result: T;
   /**
    * Ends the serving attempt's time limit; a stream's writer calls it when the stream is over
-   * (a complete answer needs nothing: it is over when `failover` returns).
+   * (a complete answer needs nothing: it is over when `failover` returns). A stream whose end
+   * was never reported counts as abandoned.
    */
   done(): void;
+  /**
+   * Records how a stream served with `streamOutcome` ended, once: `complete` is the attempt's
+   * success, `cut` its failure (the provider broke, stalled or outran the time limit after the
+   * first byte), `abandoned` neither (the client left). Later calls are ignored.
+   */
+  ended(outcome: StreamOutcome): void;
 }
+
+/** How a served stream ended, as the breaker counts it. */
+export type StreamOutcome = 'complete' | 'cut' | 'abandoned';
 
 /**
  * One attempt. `signal` aborts it when the client goes away or the attempt's total time runs
@@ -38,6 +48,13 @@ export interface FailoverOptions {
   retries?: number;
   /** The client's signal: aborts the attempt in flight and any wait between attempts. */
   signal?: AbortSignal;
+  /**
+   * Streams: the serving attempt's outcome is recorded when the stream ends (`Served.ended`),
+   * not when its first chunk arrives, so a provider that always cuts its streams opens its
+   * breaker. One attempt is one outcome in the breaker's window either way; a half-open probe
+   * holds its slot until the stream is over.
+   */
+  streamOutcome?: boolean;
 }
 
 /** Reasons a candidate is excluded that are about the request, not about the provider's state. */
@@ -112,8 +129,20 @@ export async function failover<T>(runtime: PolicyRuntime, candidates: readonly C
       attempts++;
       try {
         const result = await attempt(provider, target, request, where, signal);
-        health.record(candidate.model, true, performance.now() - started, breaker);
-        return { candidate, provider, attempts, result, done: limit.done };
+        const latencyMs = performance.now() - started;
+        let recorded = false;
+        const ended = (outcome: StreamOutcome): void => {
+          if (recorded) return;
+          recorded = true;
+          if (outcome === 'abandoned') health.release(candidate.model);
+          else health.record(candidate.model, outcome === 'complete', outcome === 'complete' ? latencyMs : null, breaker);
+        };
+        if (!opts.streamOutcome) ended('complete');
+        const done = (): void => {
+          limit.done();
+          ended('abandoned');
+        };
+        return { candidate, provider, attempts, result, done, ended };
       } catch (err) {
         limit.done();
         if (err instanceof UnsupportedFeatureError) {
@@ -136,12 +165,16 @@ export async function failover<T>(runtime: PolicyRuntime, candidates: readonly C
         if (failure.kind.unhealthy) health.record(candidate.model, false, null, breaker);
         else health.release(candidate.model);
         failures.push(failure);
-        if (!failure.kind.failover) throw withAttempts(failure.error, attempts);
+        // Retry before failing over: a status that may not fail over (a 400) can still be
+        // retried on the same candidate when the provider says x-should-retry: true.
         const retries = opts.retries ?? 0;
-        if (!failure.kind.retryable || retryNo >= retries) break;
-        const wait = backoffMs(retryNo, failure.hints, { baseMs: retry.baseMs, maxMs: retry.maxMs });
-        if (wait === null || !budgets.tryRetry(provider.spec.name, budget)) break;
-        await sleep(wait, opts.signal);
+        const wait = failure.kind.retryable && retryNo < retries ? backoffMs(retryNo, failure.hints, { baseMs: retry.baseMs, maxMs: retry.maxMs }) : null;
+        if (wait !== null && budgets.tryRetry(provider.spec.name, budget)) {
+          await sleep(wait, opts.signal);
+          continue;
+        }
+        if (!failure.kind.failover) throw withAttempts(failure.error, attempts);
+        break;
       }
     }
   }

@@ -6,7 +6,7 @@
  */
 import { GatewayError } from '../errors.js';
 import type { UpstreamErrorInfo } from '../adapters/types.js';
-import { parseRetryAfter, type RetryHints } from './backoff.js';
+import { parseRetryWait, type RetryHints } from './backoff.js';
 
 /** How a failure may be followed up: another candidate, the same one again, and whether it says the provider is unhealthy. */
 export interface FailureKind {
@@ -32,10 +32,21 @@ const PROVIDER_FAULT: FailureKind = { failover: true, retryable: true, unhealthy
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** The failure for an HTTP error status from the provider, with its Retry-After and x-should-retry headers. */
-export function failureFromStatus(status: number, info: UpstreamErrorInfo, where: string, retryAfter: string | undefined, shouldRetry?: string): AttemptFailure {
+/**
+ * The failure for an HTTP error status from the provider, with its Retry-After, retry-after-ms
+ * and x-should-retry headers.
+ */
+export function failureFromStatus(status: number, info: UpstreamErrorInfo, where: string, retryAfter: string | undefined, shouldRetry?: string, retryAfterMs?: string): AttemptFailure {
+  const failure = classifyStatus(status, info, where, retryAfter, shouldRetry, retryAfterMs);
+  // `x-should-retry: true` makes any status worth another try on the same candidate (the OpenAI
+  // SDKs check it before the status); whether another candidate may serve is still the status's call.
+  if (failure.hints.shouldRetry === true && !failure.kind.retryable) return new AttemptFailure(failure.error, { ...failure.kind, retryable: true }, failure.hints);
+  return failure;
+}
+
+function classifyStatus(status: number, info: UpstreamErrorInfo, where: string, retryAfter: string | undefined, shouldRetry: string | undefined, retryAfterMsHeader: string | undefined): AttemptFailure {
   const detail = `${where}: HTTP ${status}${info.type ? ` ${info.type}` : ''}: ${info.message}`;
-  const retryAfterMs = parseRetryAfter(retryAfter);
+  const retryAfterMs = parseRetryWait(retryAfterMsHeader, retryAfter);
   const hints: RetryHints = { retryAfterMs, shouldRetry: shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : null };
   if (status === 429) {
     const error = new GatewayError('SY_UPSTREAM_RATE_LIMITED', detail, { retryAfterS: retryAfterMs === null ? null : Math.ceil(retryAfterMs / 1000) });

@@ -52,8 +52,26 @@ export async function serveChat(shared: PipelineDeps, wire: ChatWire, body: Chat
 export function tokenCounts(usage: Usage | null | undefined): TokenCounts | null {
   if (!usage) return null;
   const counts: TokenCounts = { input: usage.prompt_tokens, cachedInput: usage.prompt_tokens_details?.cached_tokens ?? 0, output: usage.completion_tokens };
+  const written = usage.prompt_tokens_details?.cache_write_tokens;
+  if (written !== undefined && written > 0) counts.cacheWrite = written;
   if (usage.switchyard_usage_source === 'counted') counts.counted = true;
   return counts;
+}
+
+/**
+ * The usage a stream cut short is charged: never less output than reached the client. What a
+ * provider reports mid-stream is provisional (Anthropic's message_start already says
+ * output_tokens: 1; Gemini's usage counts only the records sent), so output is the larger of
+ * the reported count and the delivered text counted with the core's tokenizer (o200k_base, as
+ * for providers that report nothing); input and cached input stay as reported, else the prompt
+ * as the decision counted it.
+ */
+export function cutShortCounts(reported: Usage | null | undefined, promptTokens: number, delivered: string): TokenCounts {
+  const deliveredTokens = countTokens(delivered, 'o200k_base');
+  const counts = tokenCounts(reported);
+  if (!counts) return { input: promptTokens, cachedInput: 0, output: deliveredTokens, counted: true };
+  if (deliveredTokens <= counts.output) return counts;
+  return { ...counts, output: deliveredTokens, counted: true };
 }
 
 /**
@@ -87,7 +105,7 @@ async function dispatch(deps: PipelineDeps, wire: ChatWire, trace: Trace, reply:
   const options = { retries: decision.retries, signal };
   if (body.stream === true) {
     const served = await failover(runtime, decision.candidates, upstreamRequest, (provider, target, req, where, attemptSignal) =>
-      attemptStream(deps.transport, provider, target, req, attemptSignal, where), options);
+      attemptStream(deps.transport, provider, target, req, attemptSignal, where), { ...options, streamOutcome: true });
     return writeStream(deps, wire, trace, upstreamRequest, served, reply, signal, reservation);
   }
   const served = await failover(runtime, decision.candidates, upstreamRequest, (provider, target, req, where, attemptSignal) =>
@@ -146,8 +164,10 @@ async function writeStream(deps: PipelineDeps, wire: ChatWire, trace: Trace, req
     trace.ttftMs = elapsedMs(trace);
     for await (const chunks of rest) forward(chunks);
   } catch (err) {
-    // Cut short: what the provider reported, else the prompt and the tokens that were delivered.
-    const counts = tokenCounts(decoder.usage) ?? { input: served.candidate.promptTokens, cachedInput: 0, output: countTokens(delivered, 'o200k_base'), counted: true };
+    // The provider broke, stalled or ran out of time after the first byte: a failed attempt for
+    // its breaker. A client that left says nothing about the provider.
+    served.ended(signal.aborted ? 'abandoned' : 'cut');
+    const counts = cutShortCounts(decoder.usage, served.candidate.promptTokens, delivered);
     await settle(deps, runtime, trace.id, trace.features, trace.decision, reservation, served.candidate, counts, trace.arrival.at);
     const usage = usageOutcome(runtime, served.candidate.model, counts);
     if (signal.aborted) {
@@ -162,6 +182,7 @@ async function writeStream(deps: PipelineDeps, wire: ChatWire, trace: Trace, req
     finish(deps.recorder, trace, { status: 200, error: error.code, ...servedBy, ...usage });
     return reply;
   }
+  served.ended('complete');
   const usage = tokenCounts(decoder.usage);
   // The charge is in the ledger before the stream's last event says the answer is complete.
   await settle(deps, runtime, trace.id, trace.features, trace.decision, reservation, served.candidate, usage, trace.arrival.at);

@@ -43,7 +43,7 @@ export async function attemptEmbeddings(transport: Transport, provider: Resolved
       const v = headers[name];
       return Array.isArray(v) ? v[0] : v;
     };
-    throw failureFromStatus(status, provider.adapter.fromError(status, body), where, header('retry-after'), header('x-should-retry'));
+    throw failureFromStatus(status, provider.adapter.fromError(status, body), where, header('retry-after'), header('x-should-retry'), header('retry-after-ms'));
   }
   try {
     return adapter.fromResponse(body, target, request.input.length);

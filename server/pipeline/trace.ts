@@ -3,7 +3,7 @@
  * decided, when the first byte went out, and how the request ended. Chat and embeddings record
  * through here, so every ingress writes the same record.
  */
-import { costUsd, formatUsd } from '../../engine/src/cost.js';
+import { costUsd, formatUsd, type TokenUsage } from '../../engine/src/cost.js';
 import type { Decision, RequestFeatures, Snapshot } from '../../engine/src/decide.js';
 import type { ChatRequest } from '../adapters/types.js';
 import { GatewayError } from '../errors.js';
@@ -54,6 +54,8 @@ export type Outcome = Omit<RecordedOutcome, 'latency_ms' | 'ttft_ms' | 'cache'>;
 export interface TokenCounts {
   input: number;
   cachedInput: number;
+  /** The part of `input` written to the provider's prompt cache, billed at the cache write price. */
+  cacheWrite?: number;
   output: number;
   /** The provider reported none: the gateway counted the prompt and what streamed. */
   counted?: boolean;
@@ -64,8 +66,13 @@ export function usageOutcome(runtime: PolicyRuntime, model: string, usage: Token
   if (!usage) return { usage: null, cost_usd: null };
   return {
     usage: { input: usage.input, cached_input: usage.cachedInput, output: usage.output, ...(usage.counted ? { source: 'counted' as const } : {}) },
-    cost_usd: costUsd(runtime.models.get(model)!, { inputTokens: usage.input, cachedInputTokens: usage.cachedInput, outputTokens: usage.output }),
+    cost_usd: costUsd(runtime.models.get(model)!, tokenUsage(usage)),
   };
+}
+
+/** Token counts as costUsd prices them. */
+export function tokenUsage(usage: TokenCounts): TokenUsage {
+  return { inputTokens: usage.input, cachedInputTokens: usage.cachedInput, cacheWriteInputTokens: usage.cacheWrite ?? 0, outputTokens: usage.output };
 }
 
 /** The x-switchyard-cost-usd value for `usage` on `model`; null when the usage is unknown. */

@@ -86,14 +86,25 @@ export function recordRequest(served: Pick<ServedRequest, 'body' | 'features' | 
     max_tokens: features.maxTokens,
     stream: features.stream,
     json_mode: features.jsonMode === true,
+    logprobs: features.logprobs === true,
+    choices: features.choices ?? 1,
     user: features.user ?? null,
     session: features.session ?? null,
     priority: features.priority ?? 'normal',
-    caller: { key: features.caller?.key ?? '', team: features.caller?.team ?? '', user: features.caller?.user ?? '' },
-    images: features.images ? { count: features.images.count, tiles: features.images.tiles, sizes_known: features.images.sizesKnown } : null,
+    caller: {
+      key: features.caller?.key ?? '', team: features.caller?.team ?? '', user: features.caller?.user ?? '',
+      ...(features.caller?.metadata && Object.keys(features.caller.metadata).length > 0 ? { metadata: { ...features.caller.metadata } } : {}),
+    },
+    images: features.images
+      ? {
+        count: features.images.count, tiles: features.images.tiles, patches: features.images.patches ?? 0,
+        sizes_known: features.images.sizesKnown, patches_known: features.images.patchesKnown ?? features.images.sizesKnown,
+      }
+      : null,
     tool_count: tools?.length ?? 0,
     tools: redaction === 'full' && tools ? [...tools] : null,
     messages: recordMessages(features.messages, redaction, counting),
+    forced_route: features.forceRoute ?? null,
     prompt_sha256: sha256(JSON.stringify([body.model, body.messages, body.tools ?? null])),
     counts: {
       o200k: decision.promptTokens,
@@ -125,24 +136,42 @@ export function toRecord(served: ServedRequest, counting: RecordCounting): Traff
   };
 }
 
+export interface ReplayOptions {
+  /**
+   * Decide on the route a budget's downgrade forced, as the gateway did (`forced_route`): what
+   * reproducing a recorded decision needs. Off by default, for replays that run budgets
+   * themselves (dry-run): applying the recorded downgrade there would apply it twice, and
+   * under budgets the replay does not have.
+   */
+  forcedRoute?: boolean;
+}
+
 /**
  * The request decide saw, rebuilt from its record: the counts stand in for the text, so a
  * replay needs no prompt; a full record also gives the text back, for another policy's own
- * tokenizers.
+ * tokenizers. A budget's forced route only with `forcedRoute`.
  */
-export function replayRequest(record: TrafficRecord): RequestFeatures {
+export function replayRequest(record: TrafficRecord, opts: ReplayOptions = {}): RequestFeatures {
   const r = record.request;
   return {
+    ...(opts.forcedRoute && r.forced_route ? { forceRoute: r.forced_route } : {}),
     kind: r.kind ?? 'chat',
     model: r.model,
     metadata: r.metadata ?? undefined,
     messages: r.messages.map((m) => ({ role: m.role, content: m.content ?? '', name: m.name })),
     maxTokens: r.max_tokens,
     stream: r.stream,
-    images: r.images ? { count: r.images.count, tiles: r.images.tiles, sizesKnown: r.images.sizes_known } : undefined,
+    images: r.images
+      ? {
+        count: r.images.count, tiles: r.images.tiles, patches: r.images.patches ?? 0,
+        sizesKnown: r.images.sizes_known, patchesKnown: r.images.patches_known ?? r.images.sizes_known,
+      }
+      : undefined,
     // The counts include the tools' tokens; only their presence matters to a replay.
     tools: r.tools ?? (r.tool_count > 0 ? new Array<unknown>(r.tool_count).fill({}) : undefined),
     jsonMode: r.json_mode,
+    logprobs: r.logprobs === true,
+    choices: r.choices ?? 1,
     user: r.user ?? undefined,
     session: r.session ?? undefined,
     priority: r.priority,

@@ -6,7 +6,7 @@
 import { countChatTokens } from '../../engine/src/chat-tokens.js';
 import { countTokens } from '../../engine/src/tokenizer.js';
 import { toRecord, type RecordCounting, type ServedRequest } from './record.js';
-import type { TrafficWriter } from './writer.js';
+import type { TrafficWriter, WriterSink } from './writer.js';
 
 /** Counting with the core, as decide counts. */
 export const coreCounting: RecordCounting = {
@@ -39,10 +39,18 @@ export class TrafficRecorder {
     }
   }
 
-  /** Writes every record taken so far; resolves when they are in the file. */
-  async close(): Promise<void> {
+  /**
+   * Reports write failures and dropped records to the server's logger and metrics. The recorder
+   * is made before the app (the app closes it), so they are handed over once the app exists.
+   */
+  reportTo(sink: WriterSink): void {
+    this.writer.reportTo(sink);
+  }
+
+  /** Writes every record taken so far; resolves with how many could not be written (logged). */
+  async close(): Promise<number> {
     while (this.#queue.length > 0) this.#process(this.#queue.length);
-    await this.writer.close();
+    return this.writer.close();
   }
 
   #drain(): void {

@@ -6,6 +6,7 @@
 import type { ComplexityFeatures } from '../../engine/src/features.js';
 import type { ExclusionReason, Snapshot } from '../../engine/src/decide.js';
 
+/** Fields added since (`kind`, `forced_route`) are optional, so older records read as they are. */
 export const RECORD_VERSION = 1;
 
 /** How much of the prompt a record keeps: none of its text (default), hashes, or all of it. */
@@ -33,15 +34,32 @@ export interface RecordedRequest {
   max_tokens: number | null;
   stream: boolean;
   json_mode: boolean;
+  /** Token log probabilities asked for; records written before it was kept have none (false). */
+  logprobs?: boolean;
+  /** Choices asked for (`n`); records written before it was kept have none (1). */
+  choices?: number;
   user: string | null;
   session: string | null;
   priority: string;
-  caller: { key: string; team: string; user: string };
-  images: { count: number; tiles: number; sizes_known: boolean } | null;
+  /** The virtual key's id, team, user and (when it has any) metadata, which conditions may read. */
+  caller: { key: string; team: string; user: string; metadata?: Record<string, string> };
+  /**
+   * Image inputs as `decide` prices them: tiles for tile-formula models, 32-px patches (summed
+   * over the images) for patch-formula ones, with whether each count is exact. Records written
+   * before patches were kept have none, read as 0 (patches_known as sizes_known): a replay of
+   * such a record on a patch model undercounts its image tokens.
+   */
+  images: { count: number; tiles: number; patches?: number; sizes_known: boolean; patches_known?: boolean } | null;
   /** How many tool definitions the request carried; `tools` holds them in full mode only. */
   tool_count: number;
   tools: unknown[] | null;
   messages: RecordedMessage[];
+  /**
+   * The route a budget's downgrade forced the decision onto (decided without matching); null
+   * when none did. Records written before it was kept have none: a replay of a downgraded one
+   * gives the route the request matched, not the one it was served through.
+   */
+  forced_route?: string | null;
   /** sha256 of the canonical prompt (model asked, messages, tools): the exact-cache key. */
   prompt_sha256: string;
   counts: {

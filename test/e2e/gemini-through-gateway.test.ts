@@ -14,7 +14,7 @@ providers:
   oa: { kind: openai, base_url: "http://127.0.0.1:9/v1", base_url_env: SIM_OPENAI_URL, api_key_env: SIM_KEY }
 models:
   mini: { provider: oa, upstream: gpt-4o-mini, price: { input: 0.15, output: 0.6 }, context_window: 128000, capabilities: [tools, vision, json_mode] }
-  flash: { provider: ge, upstream: gemini-2.5-flash, price: { input: 0.3, output: 2.5 }, context_window: 1000000, capabilities: [tools, vision, json_mode] }
+  flash: { provider: ge, upstream: gemini-2.5-flash, price: { input: 0.3, output: 2.5 }, context_window: 1000000, capabilities: [tools, vision, json_mode, logprobs, multiple_choices] }
   g3: { provider: ge, upstream: gemini-3-pro-preview, price: { input: 2, output: 12 }, context_window: 1000000, capabilities: [tools, vision, json_mode] }
 routes:
   - name: gemini

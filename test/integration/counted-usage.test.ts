@@ -21,16 +21,22 @@ import { countTokens } from '../../engine/src/tokenizer.js';
 const POLICY = `version: 1
 providers:
   local: { kind: openai, base_url: "http://127.0.0.1:9/v1", base_url_env: SIM_URL, api_key_env: SIM_KEY }
+  anth: { kind: anthropic, base_url: "http://127.0.0.1:9", base_url_env: SIM_ROOT, api_key_env: SIM_KEY }
+  gem: { kind: gemini, base_url: "http://127.0.0.1:9", base_url_env: SIM_ROOT, api_key_env: SIM_KEY }
 models:
   llama: { provider: local, upstream: llama-quiet, price: { input: 1, output: 2 }, context_window: 8192 }
   cut: { provider: local, upstream: cut-model, price: { input: 1, output: 2 }, context_window: 8192 }
+  cut_anthropic: { provider: anth, upstream: cut-a-model, price: { input: 1, output: 2 }, context_window: 8192 }
+  cut_gemini: { provider: gem, upstream: cut-g-model, price: { input: 1, output: 2 }, context_window: 8192 }
 routes:
   - { name: local, match: { model: local }, candidates: [llama] }
   - { name: cut, match: { model: cut }, candidates: [cut] }
+  - { name: cut_anthropic, match: { model: cut-anthropic }, candidates: [cut_anthropic] }
+  - { name: cut_gemini, match: { model: cut-gemini }, candidates: [cut_gemini] }
 `;
 
 let sim: SimHandle;
-beforeAll(async () => { sim = await startSim({ apiKey: 'k', replyTokens: 40, models: { 'llama-quiet': { omitStreamUsage: true }, 'cut-model': { cutAfterChunks: 3 } } }); });
+beforeAll(async () => { sim = await startSim({ apiKey: 'k', replyTokens: 40, models: { 'llama-quiet': { omitStreamUsage: true }, 'cut-model': { cutAfterChunks: 3 }, 'cut-a-model': { cutAfterChunks: 3 }, 'cut-g-model': { cutAfterChunks: 3 } } }); });
 afterAll(async () => { await sim?.close(); });
 
 describe('a provider that reports no usage in streams', () => {
@@ -78,4 +84,42 @@ describe('a provider that reports no usage in streams', () => {
     expect(charge!.tokens).toBeGreaterThan(countTokens(delivered, 'o200k_base'));
     expect(charge!.tokens).toBeLessThan(40);
   });
+});
+
+describe('a stream cut short by a provider that reports usage as it streams', () => {
+  // Anthropic's message_start already says output_tokens: 1, and Gemini's usage counts only the
+  // records sent so far: neither may bill less output than reached the client.
+  for (const { format, route } of [{ format: 'Anthropic', route: 'cut-anthropic' }, { format: 'Gemini', route: 'cut-gemini' }]) {
+    it(`${format}: settles at least the tokens of the delivered text, with the reported input`, async () => {
+      const built = compilePolicySource(POLICY, 'p.yaml');
+      if (!built.ok) throw new Error('policy');
+      const dir = mkdtempSync(join(tmpdir(), 'sy-cut-usage-'));
+      const ledger = new SqliteLedger({ path: join(dir, 'ledger.db') });
+      const log = join(dir, 'traffic.jsonl');
+      const recorder = new TrafficRecorder(new TrafficWriter({ path: log, maxBytes: 1 << 20, keep: 1 }));
+      const env = { SIM_URL: `${sim.url}/v1`, SIM_ROOT: sim.url, SIM_KEY: 'k' };
+      const gateway = buildApp({ runtime: createRuntime(built.compiled, env), ledger, recorder });
+      const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
+      const res = await request(`${url}/v1/chat/completions`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: route, stream: true, messages: [{ role: 'user', content: 'Say something long.' }] }),
+      });
+      const text = await res.body.text();
+      await gateway.app.close();
+      expect(text).toContain('stream_interrupted');
+      const delivered = [...text.matchAll(/"content":"([^"]*)"/g)].map((m) => m[1]).join('');
+      const deliveredTokens = countTokens(delivered, 'o200k_base');
+      expect(deliveredTokens).toBeGreaterThan(3);
+      const [record] = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrafficRecord);
+      const [charge] = [...ledger.charges()];
+      await ledger.close();
+      const usage = record!.outcome.usage!;
+      expect(usage.output).toBeGreaterThanOrEqual(deliveredTokens);
+      expect(usage).toMatchObject({ source: 'counted' });
+      // Input as the provider reported it (the sim's own count of the prompt), not dropped.
+      expect(usage.input).toBeGreaterThan(0);
+      expect(charge!.tokens).toBeGreaterThanOrEqual(usage.input + deliveredTokens);
+      expect(charge!.usd).toBeGreaterThan(0);
+    });
+  }
 });

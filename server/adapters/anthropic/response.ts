@@ -30,14 +30,20 @@ export function finishReasonOf(stopReason: unknown): string | null {
 /**
  * Returns canonical usage. Anthropic counts cache reads and cache writes apart from
  * `input_tokens`; OpenAI's `prompt_tokens` counts every prompt token, with the cached ones
- * repeated in `prompt_tokens_details.cached_tokens`.
+ * repeated in `prompt_tokens_details.cached_tokens` and the written ones (billed at the cache
+ * write price) in `prompt_tokens_details.cache_write_tokens`.
  */
 export function usageOf(usage: AnthropicUsage): Usage {
   const cacheRead = usage.cache_read_input_tokens;
-  const prompt = (usage.input_tokens ?? 0) + (cacheRead ?? 0) + (usage.cache_creation_input_tokens ?? 0);
+  const cacheWrite = usage.cache_creation_input_tokens;
+  const prompt = (usage.input_tokens ?? 0) + (cacheRead ?? 0) + (cacheWrite ?? 0);
   const completion = usage.output_tokens ?? 0;
   const result: Usage = { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
-  if (typeof cacheRead === 'number') result.prompt_tokens_details = { cached_tokens: cacheRead };
+  if (typeof cacheRead === 'number' || typeof cacheWrite === 'number') {
+    result.prompt_tokens_details = {};
+    if (typeof cacheRead === 'number') result.prompt_tokens_details.cached_tokens = cacheRead;
+    if (typeof cacheWrite === 'number') result.prompt_tokens_details.cache_write_tokens = cacheWrite;
+  }
   return result;
 }
 

@@ -51,17 +51,19 @@ export function stopReasonOf(finishReason: string | null | undefined): string {
 }
 
 /**
- * Usage in Anthropic terms: cache reads are counted apart from input_tokens there, inside
- * prompt_tokens in the canonical usage. Cache writes cannot be told apart once canonical, so
- * they stay in input_tokens. `promptTokens` stands in when the provider reported no usage.
+ * Usage in Anthropic terms: cache reads and writes are counted apart from input_tokens there,
+ * inside prompt_tokens in the canonical usage. Cache writes are known only when the upstream
+ * reported them (prompt_tokens_details.cache_write_tokens, from an Anthropic upstream); else
+ * null. `promptTokens` stands in when the provider reported no usage.
  */
 export function messageUsage(usage: Usage | null | undefined, promptTokens = 0): MessageUsage {
   if (!usage) return { input_tokens: promptTokens, output_tokens: 0, cache_creation_input_tokens: null, cache_read_input_tokens: null };
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
+  const written = usage.prompt_tokens_details?.cache_write_tokens;
   return {
-    input_tokens: usage.prompt_tokens - cached,
+    input_tokens: usage.prompt_tokens - cached - (written ?? 0),
     output_tokens: usage.completion_tokens,
-    cache_creation_input_tokens: null,
+    cache_creation_input_tokens: written ?? null,
     cache_read_input_tokens: cached,
   };
 }

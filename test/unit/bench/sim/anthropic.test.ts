@@ -21,6 +21,25 @@ describe('anthropicMessages', () => {
     expect(body.content[0].text).toMatch(/^\[simulated claude-3-5-haiku-latest\] /);
   });
 
+  it('reports the prompt through the last cache breakpoint as read when warm, as written when the message asks for a cold cache', () => {
+    const system = [{ type: 'text', text: 'You answer questions about the attached handbook. '.repeat(20), cache_control: { type: 'ephemeral' } }];
+    const usageOf = (content: string): Record<string, number> =>
+      JSON.parse((anthropicMessages(headers, { ...base, system, messages: [{ role: 'user', content }] }, ctx) as JsonReply).body).usage;
+    const warm = usageOf('What is the leave policy?');
+    expect(warm.cache_read_input_tokens).toBeGreaterThan(100);
+    expect(warm.cache_creation_input_tokens).toBe(0);
+    const cold = usageOf('What is the leave policy? sim:cold-cache');
+    expect(cold.cache_creation_input_tokens).toBe(warm.cache_read_input_tokens);
+    expect(cold.cache_read_input_tokens).toBe(0);
+    // Without cache_control a warm cache reads nothing; a cold one writes everything before the last message.
+    const plain = (content: string): Record<string, number> =>
+      JSON.parse((anthropicMessages(headers, { ...base, system: 'be brief', messages: [{ role: 'user', content }] }, ctx) as JsonReply).body).usage;
+    expect(plain('hi')).toMatchObject({ input_tokens: 3 + 2 + 3 + 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+    const written = plain('hi sim:cold-cache');
+    // 'be brief' (3 + 2) written; the last message, 'hi sim:cold-cache' (3 + 5), plain input.
+    expect(written).toMatchObject({ input_tokens: 3 + 5, cache_creation_input_tokens: 3 + 2, cache_read_input_tokens: 0 });
+  });
+
   it('stops at max_tokens with stop_reason max_tokens', () => {
     const body = JSON.parse((anthropicMessages(headers, { ...base, max_tokens: 2 }, ctx) as JsonReply).body);
     expect(body).toMatchObject({ stop_reason: 'max_tokens', usage: { output_tokens: 2 } });

@@ -13,7 +13,7 @@ const version = { 'anthropic-version': '2023-06-01' };
 function usage(over: Partial<ServedUsage>): ServedUsage {
   return {
     provider: 'openai', model: 'gpt-4o-mini', day: '2025-11-03', requests: 1, inputTokens: 1000, cachedInputTokens: 0, outputTokens: 100,
-    inputUsd: 0.15, cachedInputUsd: 0, outputUsd: 0.06, ...over,
+    inputUsd: 0.15, cachedInputUsd: 0, cacheWriteTokens: 0, cacheWriteUsd: 0, outputUsd: 0.06, ...over,
   };
 }
 
@@ -112,8 +112,8 @@ describe('the sim serving exports', () => {
   });
 
   const prices = pricesOf([
-    { upstream: 'gpt-4o-mini', inputPerMTok: 0.15, cachedInputPerMTok: 0.075, outputPerMTok: 0.6 },
-    { upstream: 'claude-haiku-4-5-20251001', inputPerMTok: 1, cachedInputPerMTok: 0.1, outputPerMTok: 5 },
+    { upstream: 'gpt-4o-mini', inputPerMTok: 0.15, cachedInputPerMTok: 0.075, outputPerMTok: 0.6, cacheWritePerMTok: 0.15 },
+    { upstream: 'claude-haiku-4-5-20251001', inputPerMTok: 1, cachedInputPerMTok: 0.1, outputPerMTok: 5, cacheWritePerMTok: 1.25 },
   ]);
 
   async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<string> {
@@ -152,6 +152,20 @@ describe('the sim serving exports', () => {
 
     // The providers' own 400 when the range is missing.
     expect((await fetch(`${sim.url}/v1/organization/costs`)).status).toBe(400);
+  });
+
+  it('bills an Anthropic cache write at the write price, as its own cost report line', async () => {
+    sim = await startSim({ prices: pricesOf([{ upstream: 'claude-haiku-4-5', inputPerMTok: 1, cachedInputPerMTok: 0.1, outputPerMTok: 5, cacheWritePerMTok: 1.25 }]) });
+    const body = { model: 'claude-haiku-4-5', max_tokens: 4, messages: [{ role: 'user', content: 'a long shared prefix '.repeat(20) }, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'sim:cold-cache now answer' }] };
+    const usage = JSON.parse(await post('/v1/messages', body, version)).usage as { input_tokens: number; cache_creation_input_tokens: number; output_tokens: number };
+    expect(usage.cache_creation_input_tokens).toBeGreaterThan(0);
+    const day = Math.floor(Date.now() / 86_400_000) * 86_400;
+    const report = await (await fetch(`${sim.url}/v1/organizations/cost_report?starting_at=${new Date(day * 1000).toISOString()}&group_by[]=description`)).json() as {
+      data: Array<{ results: Array<{ token_type: string; amount: string }> }>;
+    };
+    const cents = Object.fromEntries(report.data[0]!.results.map((r) => [r.token_type, Number(r.amount)]));
+    expect(cents['cache_creation.ephemeral_5m_input_tokens']).toBeCloseTo((usage.cache_creation_input_tokens * 1.25 * 100) / 1e6, 9);
+    expect(cents.uncached_input_tokens).toBeCloseTo((usage.input_tokens * 1 * 100) / 1e6, 9);
   });
 
   it('serves no exports when it was given no prices', async () => {

@@ -26,6 +26,13 @@ describe('resolveScenario', () => {
     expect(s).toMatchObject({ status: 500, body: undefined, latencyMs: 7, cutAfterChunks: 3, hang: true, reset: true, retryAfterS: 4 });
   });
 
+  it('carries the stream faults and extra headers of the model fault; none means -1 and no headers', () => {
+    const s = resolveScenario(plain, { stallAfterChunks: 2, chunkDelayMs: 0, malformedAfterChunks: 1, headers: { 'x-should-retry': 'true' } }, {});
+    expect(s).toMatchObject({ stallAfterChunks: 2, chunkDelayMs: 0, malformedAfterChunks: 1, headers: { 'x-should-retry': 'true' } });
+    expect(plain).toMatchObject({ stallAfterChunks: -1, chunkDelayMs: -1, malformedAfterChunks: -1, headers: undefined });
+    expect(resolveScenario(plain, { stallAfterChunks: -3 }, {}).stallAfterChunks).toBe(-1);
+  });
+
   it('lets a header switch a scripted hang off', () => {
     expect(resolveScenario(plain, { hang: true }, { 'x-sim-hang': '0' }).hang).toBe(false);
   });

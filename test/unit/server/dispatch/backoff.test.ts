@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, parseRetryAfter } from '../../../../server/dispatch/backoff.js';
+import { backoffMs, parseRetryAfter, parseRetryWait } from '../../../../server/dispatch/backoff.js';
 
 const settings = { baseMs: 100, maxMs: 2_000 };
 const none = { retryAfterMs: null, shouldRetry: null };
@@ -31,5 +31,20 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined)).toBeNull();
     expect(parseRetryAfter('soon')).toBeNull();
     expect(parseRetryAfter('-1')).toBeNull();
+  });
+});
+
+describe('parseRetryWait', () => {
+  it('prefers retry-after-ms (milliseconds, as OpenAI sends) over Retry-After', () => {
+    expect(parseRetryWait('250', '3')).toBe(250);
+    expect(parseRetryWait('12.6', undefined)).toBe(13);
+    expect(parseRetryWait('0', '3')).toBe(0);
+  });
+
+  it('falls back to Retry-After when retry-after-ms is absent or unreadable', () => {
+    expect(parseRetryWait(undefined, '3')).toBe(3_000);
+    expect(parseRetryWait('soon', '2')).toBe(2_000);
+    expect(parseRetryWait('-5', undefined)).toBeNull();
+    expect(parseRetryWait(undefined, undefined)).toBeNull();
   });
 });

@@ -29,6 +29,21 @@ describe('failureFromStatus', () => {
     expect(failureFromStatus(429, info, 'w', '7').error.retryAfterS).toBe(7);
     expect(failureFromStatus(429, info, 'w', 'soon').error.retryAfterS).toBeNull();
   });
+
+  it('reads retry-after-ms before Retry-After, for the wait and for the client', () => {
+    const f = failureFromStatus(429, info, 'w', '7', undefined, '1500');
+    expect(f.hints.retryAfterMs).toBe(1_500);
+    expect(f.error.retryAfterS).toBe(2);
+  });
+
+  it('x-should-retry: true makes any status retryable, without letting a rejection fail over or count against the breaker', () => {
+    const f = failureFromStatus(400, info, 'w', undefined, 'true');
+    expect(f.kind).toEqual({ failover: false, retryable: true, unhealthy: false });
+    expect(f.hints.shouldRetry).toBe(true);
+    expect(failureFromStatus(401, info, 'w', undefined, 'true').kind).toEqual({ failover: true, retryable: true, unhealthy: false });
+    expect(failureFromStatus(503, info, 'w', undefined, 'false').hints.shouldRetry).toBe(false);
+    expect(failureFromStatus(400, info, 'w', undefined).kind.retryable).toBe(false);
+  });
 });
 
 describe('failureFromTransport', () => {

@@ -38,7 +38,7 @@ describe('anthropic fromResponse', () => {
       },
     ],
     [
-      'cached prompt tokens count as prompt tokens; thinking is reasoning_content, not content',
+      'cache reads and writes count as prompt tokens, each kept apart in the details; thinking is reasoning_content, not content',
       {
         id: 'msg_2',
         model: 'claude-sonnet-4-5',
@@ -52,7 +52,7 @@ describe('anthropic fromResponse', () => {
         created: NOW_S,
         model: 'claude-sonnet-4-5',
         choices: [{ index: 0, message: { role: 'assistant', content: 'Done', reasoning_content: 'hmm' }, finish_reason: 'length', logprobs: null }],
-        usage: { prompt_tokens: 1025, completion_tokens: 100, total_tokens: 1125, prompt_tokens_details: { cached_tokens: 1000 } },
+        usage: { prompt_tokens: 1025, completion_tokens: 100, total_tokens: 1125, prompt_tokens_details: { cached_tokens: 1000, cache_write_tokens: 20 } },
       },
     ],
     [
@@ -154,9 +154,14 @@ describe('anthropic usageOf', () => {
   it.each<[string, Parameters<typeof usageOf>[0], Usage]>([
     ['plain', { input_tokens: 3, output_tokens: 4 }, { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }],
     [
-      'a cache read of zero still reports cached tokens',
+      'a cache read and write of zero still report cached and written tokens',
       { input_tokens: 3, output_tokens: 4, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
-      { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 0 } },
+      { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 } },
+    ],
+    [
+      'a cache write alone: its tokens are prompt tokens, reported as written, with no cache read',
+      { input_tokens: 3, output_tokens: 4, cache_creation_input_tokens: 2000 },
+      { prompt_tokens: 2003, completion_tokens: 4, total_tokens: 2007, prompt_tokens_details: { cache_write_tokens: 2000 } },
     ],
     ['missing counts are zero', {}, { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 }],
   ])('%s', (_name, usage, expected) => {

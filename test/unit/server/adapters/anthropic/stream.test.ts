@@ -50,7 +50,7 @@ const basicStream = sse([
 ]);
 
 const head = { id: 'chatcmpl-msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY', object: 'chat.completion.chunk', created: NOW_S, model: 'claude-haiku-4-5-20251001' } as const;
-const expectedUsage = { prompt_tokens: 125, completion_tokens: 15, total_tokens: 140, prompt_tokens_details: { cached_tokens: 100 } };
+const expectedUsage = { prompt_tokens: 125, completion_tokens: 15, total_tokens: 140, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 0 } };
 
 describe('anthropic stream decoder', () => {
   it('maps a whole stream to canonical chunks with usage and the end', () => {
@@ -69,7 +69,7 @@ describe('anthropic stream decoder', () => {
   it('reports input usage from message_start before the stream ends', () => {
     const decoder = createStreamDecoder(target);
     decodeAll(decoder, sse([messageStart]));
-    expect(decoder.usage).toEqual({ prompt_tokens: 125, completion_tokens: 1, total_tokens: 126, prompt_tokens_details: { cached_tokens: 100 } });
+    expect(decoder.usage).toEqual({ prompt_tokens: 125, completion_tokens: 1, total_tokens: 126, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 0 } });
     expect(decoder.done).toBe(false);
   });
 
@@ -82,7 +82,7 @@ describe('anthropic stream decoder', () => {
         { type: 'message_delta', delta: { stop_reason: 'max_tokens' }, usage: { input_tokens: 30, output_tokens: 9, cache_read_input_tokens: null } },
       ]),
     );
-    expect(decoder.usage).toEqual({ prompt_tokens: 130, completion_tokens: 9, total_tokens: 139, prompt_tokens_details: { cached_tokens: 100 } });
+    expect(decoder.usage).toEqual({ prompt_tokens: 130, completion_tokens: 9, total_tokens: 139, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 0 } });
   });
 
   it.each<[string, Record<string, unknown>]>([
@@ -130,7 +130,7 @@ describe('anthropic stream decoder', () => {
       null,
     ]);
     expect(chunks[5]?.choices[0]?.finish_reason).toBe('tool_calls');
-    expect(chunks[6]?.usage).toEqual({ prompt_tokens: 125, completion_tokens: 47, total_tokens: 172, prompt_tokens_details: { cached_tokens: 100 } });
+    expect(chunks[6]?.usage).toEqual({ prompt_tokens: 125, completion_tokens: 47, total_tokens: 172, prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 0 } });
     expect(decoder.done).toBe(true);
   });
 

@@ -66,6 +66,13 @@ describe('field maps', () => {
     expect(messageUsage(null, 7)).toEqual({ input_tokens: 7, output_tokens: 0, cache_creation_input_tokens: null, cache_read_input_tokens: null });
   });
 
+  it('cache writes an upstream reported come out of input_tokens too, as cache_creation_input_tokens', () => {
+    expect(messageUsage({ prompt_tokens: 2100, completion_tokens: 5, total_tokens: 2105, prompt_tokens_details: { cached_tokens: 60, cache_write_tokens: 2000 } }))
+      .toEqual({ input_tokens: 40, output_tokens: 5, cache_creation_input_tokens: 2000, cache_read_input_tokens: 60 });
+    expect(messageUsage({ prompt_tokens: 10, completion_tokens: 1, total_tokens: 11, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 } }))
+      .toEqual({ input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+  });
+
   it('gives an Anthropic upstream its own message id back', () => {
     expect(messageIdOf('chatcmpl-msg_01abc')).toBe('msg_01abc');
     expect(messageIdOf('chatcmpl-xyz')).toBe('msg_xyz');
