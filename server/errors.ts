@@ -31,13 +31,32 @@ export const GATEWAY_ERRORS = {
   SY_UPSTREAM_RATE_LIMITED: { status: 429, type: 'rate_limit_error', code: 'upstream_rate_limited', description: 'every candidate provider answered 429' },
   SY_UPSTREAM_FAILED: { status: 502, type: 'api_error', code: 'upstream_error', description: 'every candidate provider failed (5xx or connection error)' },
   SY_UPSTREAM_TIMEOUT: { status: 504, type: 'api_error', code: 'upstream_timeout', description: 'the provider did not answer in time' },
-  SY_BUDGET_EXCEEDED: { status: 429, type: 'rate_limit_error', code: 'budget_exceeded', description: 'a budget the request falls under would be exceeded by its worst case; the message says what is left and when it resets' },
+  SY_BUDGET_EXCEEDED: { status: 429, type: 'rate_limit_error', code: 'budget_exceeded', description: 'a budget the request falls under would be exceeded by its worst case; error.budget (and the message) say what is left and when it resets' },
   SY_BUDGET_STORE_UNAVAILABLE: { status: 503, type: 'server_error', code: 'budget_store_unavailable', description: 'budgets cannot be checked (Redis unreachable) and the policy fails closed' },
   SY_STREAM_INTERRUPTED: { status: 502, type: 'api_error', code: 'stream_interrupted', description: 'the provider cut a stream after it had started; sent as an error event' },
   SY_INTERNAL: { status: 500, type: 'server_error', code: 'internal_error', description: 'a bug in the gateway' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type GatewayErrorCode = keyof typeof GATEWAY_ERRORS;
+
+/**
+ * The budget a `budget_exceeded` error names, as `error.budget` of its body, so that a client can
+ * act on it without parsing the message: amounts in the budget's unit (USD or tokens), and when
+ * it resets (ISO 8601; null when it does not reset by itself).
+ */
+export interface BudgetErrorDetail {
+  name: string;
+  scope: string;
+  unit: 'usd' | 'tokens';
+  limit: number;
+  remaining: number;
+  resets_at: string | null;
+}
+
+/** The OpenAI error body, with the budget of a budget error. */
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string; budget?: BudgetErrorDetail };
+}
 
 /** An error the gateway answers with; the error-handler plugin renders it in the OpenAI shape. */
 export class GatewayError extends Error {
@@ -48,10 +67,12 @@ export class GatewayError extends Error {
   readonly param: string | null;
   /** Seconds the client should wait, sent as Retry-After when known. */
   readonly retryAfterS: number | null;
+  /** The budget a budget error is about. */
+  readonly budget: BudgetErrorDetail | null;
   /** Upstream calls made before this error, when it came from dispatching (for the traffic record). */
   attempts: number | null = null;
 
-  constructor(readonly code: GatewayErrorCode, message: string, opts: { param?: string | null; retryAfterS?: number | null; cause?: unknown } = {}) {
+  constructor(readonly code: GatewayErrorCode, message: string, opts: { param?: string | null; retryAfterS?: number | null; budget?: BudgetErrorDetail; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     const spec = GATEWAY_ERRORS[code];
     this.status = spec.status;
@@ -59,10 +80,13 @@ export class GatewayError extends Error {
     this.openaiCode = spec.code;
     this.param = opts.param ?? null;
     this.retryAfterS = opts.retryAfterS ?? null;
+    this.budget = opts.budget ?? null;
   }
 
-  /** The OpenAI error body: `{"error":{"message","type","param","code"}}`. */
-  toBody(): { error: { message: string; type: string; param: string | null; code: string } } {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.openaiCode } };
+  /** The OpenAI error body: `{"error":{"message","type","param","code"}}`, plus `budget` on a budget error. */
+  toBody(): ErrorBody {
+    const error: ErrorBody['error'] = { message: this.message, type: this.type, param: this.param, code: this.openaiCode };
+    if (this.budget !== null) error.budget = this.budget;
+    return { error };
   }
 }

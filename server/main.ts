@@ -12,12 +12,10 @@ import { createTransport, DEFAULT_TIMEOUTS } from './transport/pool.js';
 import { hostname } from 'node:os';
 import { KeyStore, keysDbPath } from './keys/store.js';
 import { createLedger, SqliteLedger } from './ledger/index.js';
-import { createBudgetStore, LocalBudgetStore } from './budgets/index.js';
+import { createBudgetStore } from './budgets/index.js';
+import { resumeBudgets } from './budgets/resume.js';
 import type { BudgetStore } from './budgets/types.js';
 import type { Policy } from '../engine/src/policy/types.js';
-
-/** The longest budget window there is (a calendar month): how far back budgets resume from the ledger. */
-const LONGEST_WINDOW_MS = 31 * 24 * 3600 * 1000;
 
 export const SERVE_HELP = `usage: switchyard serve [--policy FILE] [--port N] [--host ADDR] [--no-watch] [--record FILE]
 
@@ -34,9 +32,10 @@ options:
   --port N        port to listen on (default: $PORT, else 8080)
   --host ADDR     address to bind (default: $HOST, else 127.0.0.1)
   --no-watch      do not watch the policy file; reload only on SIGHUP
-  --db FILE       the SQLite file of virtual keys and of the spend ledger (default:
-                  $SWITCHYARD_DB, else ./switchyard.db); with DATABASE_URL set the ledger is
-                  PostgreSQL, and with REDIS_URL set budgets are shared through Redis
+  --db FILE       the SQLite file of virtual keys, and of the spend ledger when DATABASE_URL
+                  is unset (default: $SWITCHYARD_DB, else ./switchyard.db); with DATABASE_URL
+                  set the ledger is PostgreSQL, --db or not, and with REDIS_URL set budgets
+                  are shared through Redis. Budgets resume from the ledger at start
   --record FILE   append one JSON line per request to FILE (default: the policy's
                   recording.path, if it sets one); rotation and redaction come from the
                   policy's recording settings (default: rotate at 100 MB, keep 5, no prompt text)
@@ -81,25 +80,30 @@ export async function runServe(argv: string[]): Promise<number> {
   const transport = createTransport({ ...DEFAULT_TIMEOUTS, connectMs: result.compiled.policy.resilience.timeouts.connectMs });
   const dbPath = keysDbPath(values.db);
   const keys = new KeyStore(dbPath);
-  // The ledger is on by default: every settled charge, in this SQLite file or in PostgreSQL.
-  const ledger = await createLedger(values.db === undefined ? {} : { sqlitePath: dbPath });
+  // The ledger is on by default: every settled charge, in PostgreSQL when DATABASE_URL is set
+  // (instances sharing a keys file through --db share it too), else in the --db file.
+  const ledger = await createLedger({ sqlitePath: dbPath });
   const policy = result.compiled.policy;
   const instance = `${hostname()}:${process.pid}`;
   // The store logs through the server's logger, which exists once the app does.
-  const openBudgets = (p: Policy): BudgetStore => {
-    const store = createBudgetStore(p, {
-      redisUrl: process.env.REDIS_URL,
-      log: { warn: (obj, msg) => gateway.app.log.warn(obj, msg), error: (obj, msg) => gateway.app.log.error(obj, msg) },
-    });
-    // One process holds the budgets: they resume from what the ledger says was spent.
-    if (store instanceof LocalBudgetStore && ledger instanceof SqliteLedger) store.resume(ledger.charges(Date.now() - LONGEST_WINDOW_MS));
-    return store;
+  const storeLog = {
+    warn: (obj: object, msg: string) => gateway.app.log.warn(obj, msg),
+    error: (obj: object, msg: string) => gateway.app.log.error(obj, msg),
   };
-  let budgets = openBudgets(policy);
+  // What was spent still counts: a store of this process resumes from the ledger (SQLite or
+  // PostgreSQL); Redis is seeded from it only where it has lost its counters.
+  const openBudgets = async (p: Policy): Promise<{ store: BudgetStore; resumed: string }> => {
+    const store = createBudgetStore(p, { redisUrl: process.env.REDIS_URL, log: storeLog });
+    const done = await resumeBudgets(store, ledger, p.budgets);
+    const resumed = done === null ? '' : 'resumed' in done ? `, resumed from ${done.resumed} charge(s)` : `, ${done.seeded} Redis counter(s) seeded from the ledger`;
+    return { store, resumed };
+  };
+  const opened = await openBudgets(policy);
+  let budgets = opened.store;
   const retired: BudgetStore[] = [];
   const gateway = buildApp({ runtime, logger: { level: process.env.LOG_LEVEL ?? 'info' }, recorder, transport, keys, ledger, instance, budgets });
   const log = gateway.app.log;
-  if (policy.budgets.length > 0) log.info(`${policy.budgets.length} budget(s) enforced ${process.env.REDIS_URL ? 'through Redis' : 'in this process'}; ledger: ${ledger instanceof SqliteLedger ? ledger.path : 'PostgreSQL'}`);
+  if (policy.budgets.length > 0) log.info(`${policy.budgets.length} budget(s) enforced ${process.env.REDIS_URL ? 'through Redis' : 'in this process'}; ledger: ${ledger instanceof SqliteLedger ? ledger.path : 'PostgreSQL'}${opened.resumed}`);
   if (recorder) log.info(`recording traffic to ${recorder.writer.path} (redaction: ${recording.redaction})`);
   const warnUncredentialed = (served: PolicyRuntime): void => {
     for (const { provider, env } of providersWithoutCredentials(served)) {
@@ -124,13 +128,17 @@ export async function runServe(argv: string[]): Promise<number> {
       const before = JSON.stringify(runtime.compiled.policy.budgets.map(({ loc, ...b }) => b));
       const after = JSON.stringify(next.compiled.policy.budgets.map(({ loc, ...b }) => b));
       if (before !== after || JSON.stringify(next.compiled.policy.budgetStore) !== JSON.stringify(runtime.compiled.policy.budgetStore)) {
-        // New budgets: a new store (resumed from the ledger); requests in flight settle on the old one.
-        const old = budgets;
-        budgets = openBudgets(next.compiled.policy);
-        gateway.setBudgets(budgets);
-        retired.push(old);
-        setTimeout(() => void old.close().catch(() => undefined), next.compiled.policy.budgetStore.reservationTtlS * 1000).unref();
-        log.info(`budgets changed: ${next.compiled.policy.budgets.length} budget(s) now enforced`);
+        // New budgets: a new store, in use once resumed from the ledger; requests in flight
+        // settle on the old one.
+        const nextPolicy = next.compiled.policy;
+        void openBudgets(nextPolicy).then(({ store, resumed }) => {
+          const old = budgets;
+          budgets = store;
+          gateway.setBudgets(store);
+          retired.push(old);
+          setTimeout(() => void old.close().catch(() => undefined), nextPolicy.budgetStore.reservationTtlS * 1000).unref();
+          log.info(`budgets changed: ${nextPolicy.budgets.length} budget(s) now enforced${resumed}`);
+        }, (err: unknown) => log.error({ err }, 'budgets changed, but reading the ledger to resume them failed: the previous budgets stay enforced'));
       }
       runtime = next;
       warnUncredentialed(next);

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { ReplyError } from 'ioredis';
 import type { Policy } from '../../engine/src/policy/types.js';
 import type { Snapshot } from '../../engine/src/decide.js';
-import type { BudgetStore, Reservation, ReserveRequest, ReserveResult, ScopeValues } from './types.js';
+import type { BudgetStore, Charge, Reservation, ReserveRequest, ReserveResult, ScopeValues } from './types.js';
 import { LocalBudgetStore } from './local.js';
 import { RedisBudgetStore } from './redis.js';
 
@@ -80,8 +80,22 @@ class GuardedStore implements BudgetStore {
     }
   }
 
-  async settle(reservation: Reservation, actual: { usd: number; tokens: number }): Promise<void> {
-    await this.#quietly(() => this.inner.settle(reservation, actual), undefined);
+  async settle(reservation: Reservation, actual: { usd: number; tokens: number }, scopes?: ScopeValues): Promise<void> {
+    await this.#quietly(() => this.inner.settle(reservation, actual, scopes), undefined);
+  }
+
+  /**
+   * RedisBudgetStore.seed; while Redis is away nothing is seeded (0), and the outage is logged.
+   * An error with Redis up is the ledger's (reading the charges), and is thrown.
+   */
+  async seed(charges: Iterable<Charge> | AsyncIterable<Charge>): Promise<number> {
+    try {
+      return this.#up(await this.inner.seed(charges));
+    } catch (err) {
+      if (!unreachable(err) || this.inner.connected) throw err;
+      this.#wentDown(err);
+      return 0;
+    }
   }
 
   async release(reservation: Reservation): Promise<void> {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { PolicyBudget } from '../../engine/src/policy/types.js';
 import type { Snapshot } from '../../engine/src/decide.js';
 import type { BudgetStore, Charge, Reservation, ReserveRequest, ReserveResult, ScopeValues } from './types.js';
-import { amountFor, crossedAlerts, firstRefusal, refusalOf, snapshotOf, targetsOf, usageOf, type BudgetUsage, type Target } from './targets.js';
+import { amountFor, crossedAlerts, firstRefusal, refusalOf, settledTargets, snapshotOf, targetsOf, usageOf, type BudgetUsage, type Target } from './targets.js';
 import { bucketLeavesAt, stillCounts, type Placement } from './windows.js';
 
 export interface LocalBudgetStoreOptions {
@@ -94,10 +94,11 @@ export class LocalBudgetStore implements BudgetStore {
    * expired: the ledger has the charge, so the budget does too (spent may then pass the limit,
    * and every reservation in that window is refused until it resets).
    */
-  async settle(reservation: Reservation, actual: { usd: number; tokens: number }): Promise<void> {
+  async settle(reservation: Reservation, actual: { usd: number; tokens: number }, scopes?: ScopeValues): Promise<void> {
     const now = this.#tick();
+    // Freeing every hold and charging the settled budgets happen with no await between.
     if (!this.#finish(reservation.id, now)) return;
-    for (const target of this.#targetsOf(reservation)) this.#charge(this.#counter(target, now), target, amountFor(target.budget, actual), now);
+    for (const target of settledTargets(this.#budgets, reservation, scopes)) this.#charge(this.#counter(target, now), target, amountFor(target.budget, actual), now);
   }
 
   async release(reservation: Reservation): Promise<void> {
@@ -147,12 +148,6 @@ export class LocalBudgetStore implements BudgetStore {
       c.reserved -= held;
       c.holds.delete(id);
     }
-  }
-
-  /** The reservation's budgets as this store knows them (a reservation made unbudgeted has none). */
-  #targetsOf(reservation: Reservation): Target[] {
-    const names = new Set(reservation.budgets);
-    return targetsOf(this.#budgets.filter((b) => names.has(b.name)), reservation.scopes, reservation.at);
   }
 
   /** The clock, after expiring what is past its deadline and, now and then, dropping old counters. */

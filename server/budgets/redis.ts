@@ -6,7 +6,8 @@
  *
  * Per budget, scope value and window, under the prefix:
  *   NAME:VALUE:WINDOW          hash: spent, reserved (integer units), r:ID (what reservation ID
- *                              holds), b:START (rolling: units spent in the bucket at START)
+ *                              holds), b:START (rolling: units spent in the bucket at START),
+ *                              seeded (set when the counter was rebuilt from the ledger: seed)
  *   NAME:VALUE:WINDOW:expiry   sorted set: reservation ids by deadline; every script that
  *                              touches the budget first frees the holds past their deadline
  *   NAME:VALUE:WINDOW:buckets  sorted set (rolling): bucket starts, so that the buckets that
@@ -23,8 +24,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { PolicyBudget } from '../../engine/src/policy/types.js';
 import type { Snapshot } from '../../engine/src/decide.js';
-import type { BudgetStore, Reservation, ReserveRequest, ReserveResult, ScopeValues } from './types.js';
-import { amountFor, crossedAlerts, firstRefusal, refusalOf, snapshotOf, targetsOf, usageOf, type BudgetUsage, type Target } from './targets.js';
+import type { BudgetStore, Charge, Reservation, ReserveRequest, ReserveResult, ScopeValues } from './types.js';
+import { amountFor, crossedAlerts, firstRefusal, refusalOf, settledTargets, snapshotOf, targetsOf, usageOf, type BudgetUsage, type Target } from './targets.js';
+import { stillCounts } from './windows.js';
 
 export interface RedisBudgetStoreOptions {
   budgets: readonly PolicyBudget[];
@@ -128,6 +130,9 @@ return out
 /**
  * KEYS: done marker, then per target hash, expiry, buckets. ARGV: now, id, marker ttl, then per
  * target amount, span, width, bucket, key ttl. Returns 1 when settled, 0 when it already was.
+ * The targets are those the reservation holds on and those the charge goes to (they differ when
+ * a failover moved the charge to another model's budgets): each is freed of the reservation's
+ * hold, and charged its amount (0 where nothing is charged).
  */
 const SETTLE = COMMON + `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[3]) then return 0 end
@@ -137,7 +142,9 @@ for i = 1, (#KEYS - 1) / 3 do
   local amount, span, width, bucket = tonumber(ARGV[a+1]), tonumber(ARGV[a+2]), tonumber(ARGV[a+3]), ARGV[a+4]
   expire(h, d, now)
   unhold(h, d, id)
-  if span == 0 then
+  if amount == 0 then
+    -- only held here: freed above
+  elseif span == 0 then
     add(h, 'spent', amount)
   elseif tonumber(bucket) + width + span > now then
     add(h, 'b:' .. bucket, amount)
@@ -153,6 +160,29 @@ return 1
 const RELEASE = COMMON + `
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[2]) then return 0 end
 for i = 1, (#KEYS - 1) / 2 do unhold(KEYS[2*i], KEYS[2*i+1], ARGV[1]) end
+return 1
+`;
+
+/**
+ * KEYS: one target's hash, buckets. ARGV: key ttl, rolling (1/0), then bucket, amount pairs
+ * (calendar: one pair, bucket 0). Writes the counter only when Redis has none for this budget
+ * window (EXISTS, in the same script: two gateways seeding together count the ledger once, and
+ * a counter that was never lost is never added to); marks it `seeded`. Returns 1 when seeded.
+ */
+const SEED = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local total = 0
+for i = 3, #ARGV, 2 do
+  local amount = tonumber(ARGV[i+1])
+  total = total + amount
+  if ARGV[2] == '1' then
+    redis.call('HINCRBY', KEYS[1], 'b:' .. ARGV[i], ARGV[i+1])
+    redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i])
+  end
+end
+redis.call('HSET', KEYS[1], 'spent', string.format('%d', total), 'seeded', '1')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if ARGV[2] == '1' then redis.call('PEXPIRE', KEYS[2], ARGV[1]) end
 return 1
 `;
 
@@ -190,7 +220,7 @@ class Script {
   }
 }
 
-const SCRIPTS = { reserve: new Script(RESERVE), settle: new Script(SETTLE), release: new Script(RELEASE), usage: new Script(USAGE) };
+const SCRIPTS = { reserve: new Script(RESERVE), settle: new Script(SETTLE), release: new Script(RELEASE), usage: new Script(USAGE), seed: new Script(SEED) };
 
 export class RedisBudgetStore implements BudgetStore {
   readonly #budgets: readonly PolicyBudget[];
@@ -245,17 +275,52 @@ export class RedisBudgetStore implements BudgetStore {
     return refusalOf(target, used, resets < 0 ? null : resets);
   }
 
-  /** Charges the actual amount in full, as LocalBudgetStore.settle does, once. */
-  async settle(reservation: Reservation, actual: { usd: number; tokens: number }): Promise<void> {
-    const targets = this.#targetsOf(reservation);
+  /** Charges the actual amount in full, as LocalBudgetStore.settle does, once, in one script. */
+  async settle(reservation: Reservation, actual: { usd: number; tokens: number }, scopes?: ScopeValues): Promise<void> {
+    const charged = settledTargets(this.#budgets, reservation, scopes);
+    // Budgets the reservation holds on but the charge moved away from: freed, charged nothing.
+    const chargedKeys = new Set(charged.map((t) => t.key));
+    const heldOnly = this.#targetsOf(reservation).filter((t) => !chargedKeys.has(t.key));
+    const targets = [...charged, ...heldOnly];
     if (targets.length === 0) return;
     const now = this.#now();
     const args: Array<string | number> = [now, reservation.id, this.#doneTtlMs()];
-    for (const t of targets) {
+    targets.forEach((t, i) => {
       const { span, width } = spanOf(t);
-      args.push(amountFor(t.budget, actual), span, width, t.place.kind === 'rolling' ? t.place.bucket : 0, this.#keyTtlMs(t, now));
-    }
+      args.push(i < charged.length ? amountFor(t.budget, actual) : 0, span, width, t.place.kind === 'rolling' ? t.place.bucket : 0, this.#keyTtlMs(t, now));
+    });
     await this.#run(SCRIPTS.settle, [this.#doneKey(reservation), ...targets.flatMap((t) => this.#keys(t))], args);
+  }
+
+  /**
+   * Counts settled charges (from the ledger) in every budget window Redis has no counter for,
+   * as after a Redis restart without persistence; a counter Redis has is left as it is (see
+   * SEED). Charges whose windows have closed are skipped. Returns how many counters it wrote.
+   */
+  async seed(charges: Iterable<Charge> | AsyncIterable<Charge>): Promise<number> {
+    const now = this.#now();
+    const sums = new Map<string, { target: Target; buckets: Map<number, number> }>();
+    const count = (charge: Charge): void => {
+      for (const target of targetsOf(this.#budgets, charge.scopes, charge.at)) {
+        if (!stillCounts(target.place, now)) continue;
+        let sum = sums.get(target.key);
+        if (!sum) sums.set(target.key, (sum = { target, buckets: new Map() }));
+        const bucket = target.place.kind === 'rolling' ? target.place.bucket : 0;
+        sum.buckets.set(bucket, (sum.buckets.get(bucket) ?? 0) + amountFor(target.budget, charge));
+      }
+    };
+    // A synchronous source (SQLite) is read without yielding: its statement is never open
+    // while a request writes to the same database.
+    if (Symbol.iterator in charges) for (const charge of charges) count(charge);
+    else for await (const charge of charges) count(charge);
+    let seeded = 0;
+    for (const { target, buckets } of sums.values()) {
+      const [hash, , bucketsKey] = this.#keys(target);
+      const args: Array<string | number> = [this.#keyTtlMs(target, now), target.place.kind === 'rolling' ? 1 : 0];
+      for (const [bucket, units] of buckets) args.push(bucket, units);
+      seeded += (await this.#run(SCRIPTS.seed, [hash, bucketsKey], args)) as number;
+    }
+    return seeded;
   }
 
   async release(reservation: Reservation): Promise<void> {

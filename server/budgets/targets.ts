@@ -7,7 +7,7 @@
  */
 import type { PolicyBudget } from '../../engine/src/policy/types.js';
 import type { Snapshot, BudgetScope, BudgetState } from '../../engine/src/decide.js';
-import type { ReserveResult, ScopeValues } from './types.js';
+import type { Reservation, ReserveResult, ScopeValues } from './types.js';
 import { placeIn, windowTag, type Placement } from './windows.js';
 
 export interface Target {
@@ -62,6 +62,17 @@ export function targetsOf(budgets: readonly PolicyBudget[], scopes: ScopeValues,
     });
   }
   return out;
+}
+
+/**
+ * The budgets a settlement charges: the reservation's, placed by the scopes it settles under.
+ * When those name another model than the reservation did (a failover served another
+ * candidate), the model budgets are the served model's instead: the charge moves to them.
+ */
+export function settledTargets(budgets: readonly PolicyBudget[], reservation: Reservation, scopes: ScopeValues = reservation.scopes): Target[] {
+  const names = new Set(reservation.budgets);
+  const moved = scopes.model !== reservation.scopes.model;
+  return targetsOf(budgets.filter((b) => names.has(b.name) || (moved && b.scope === 'model')), scopes, reservation.at);
 }
 
 /**

@@ -17,7 +17,12 @@ export type ReserveResult =
 export interface Charge { requestId: string; at: number; settledAt: number; scopes: ScopeValues; usd: number; tokens: number; provider: string; model: string; instance: string }
 export interface BudgetStore {
   reserve(req: ReserveRequest): Promise<ReserveResult>;
-  settle(reservation: Reservation, actual: { usd: number; tokens: number }): Promise<void>;
+  /**
+   * Frees the reservation and charges `actual` in full, under `scopes` (default: the
+   * reservation's). Scopes naming another model (a failover served it) move the charge: the
+   * model budgets charged are the served model's, atomically with freeing what was held.
+   */
+  settle(reservation: Reservation, actual: { usd: number; tokens: number }, scopes?: ScopeValues): Promise<void>;
   release(reservation: Reservation): Promise<void>;
   /** What is left per scope for a request, as Snapshot['budgets'] (engine/src/decide.ts). */
   remaining(scopes: ScopeValues, at: number): Promise<Snapshot['budgets']>;

@@ -11,9 +11,9 @@ export { SqliteLedger, defaultSqlitePath } from './sqlite.js';
 export * from './query.js';
 
 export interface CreateLedgerOptions {
-  /** PostgreSQL connection string; default DATABASE_URL, unless `sqlitePath` is given. */
+  /** PostgreSQL connection string; default DATABASE_URL. */
   databaseUrl?: string;
-  /** SQLite file; default SWITCHYARD_DB, else ./switchyard.db. */
+  /** The SQLite file, used when there is no database URL; default SWITCHYARD_DB, else ./switchyard.db. */
   sqlitePath?: string;
   /** PostgreSQL table (default switchyard_charges). */
   table?: string;
@@ -23,10 +23,12 @@ export interface CreateLedgerOptions {
 
 /**
  * Opens the ledger: PostgreSQL when a database URL is given or DATABASE_URL is set, else SQLite.
- * An explicit `sqlitePath` wins over DATABASE_URL in the environment.
+ * `sqlitePath` only names the SQLite file: instances that share a keys file (`serve --db`) still
+ * share the PostgreSQL ledger. A caller that means one SQLite file whatever the environment says
+ * (the read-only tools' --db) passes an env without DATABASE_URL.
  */
 export async function createLedger(opts: CreateLedgerOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<SpendLedger> {
-  const databaseUrl = opts.databaseUrl ?? (opts.sqlitePath === undefined ? env.DATABASE_URL : undefined);
+  const databaseUrl = opts.databaseUrl ?? env.DATABASE_URL;
   if (databaseUrl) return PostgresLedger.open({ connectionString: databaseUrl, table: opts.table });
   return new SqliteLedger({ path: opts.sqlitePath ?? defaultSqlitePath(env), mustExist: opts.mustExist });
 }

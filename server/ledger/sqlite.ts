@@ -32,8 +32,9 @@ export function defaultSqlitePath(env: NodeJS.ProcessEnv = process.env): string 
   return env.SWITCHYARD_DB || './switchyard.db';
 }
 
-// `scope_model` is the model scope the request was budgeted under; `model` is the model that
-// served (they differ when a failover moved the request). Times are epoch ms.
+// `scope_model` is the model scope whose budgets the charge counts against, `model` the model
+// that served: the same since a failover's charge moves to the served model's budgets (kept
+// apart so that resuming budgets reads the scope, and reports the model). Times are epoch ms.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS charges (
   request_id  TEXT    NOT NULL UNIQUE,

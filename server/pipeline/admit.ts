@@ -16,7 +16,7 @@ import { decide, type Arrival, type Trace } from './trace.js';
 /** The request's features with its caller, when a virtual key called. */
 export function withCaller(features: RequestFeatures, request: FastifyRequest): RequestFeatures {
   const caller = callerOf(request);
-  return caller ? { ...features, caller: { key: caller.key, team: caller.team ?? '', user: caller.user ?? '' } } : features;
+  return caller ? { ...features, caller: { key: caller.key, team: caller.team ?? '', user: caller.user ?? '', metadata: caller.metadata } } : features;
 }
 
 /** Decides with the caller and what is left of the budgets. */
@@ -37,8 +37,14 @@ export async function admit(deps: SpendDeps, request: FastifyRequest, trace: Tra
   }
   const reserved = await reserve(deps, runtime, trace.id, features, decision, arrival.at, request.log);
   if (!(reserved instanceof Downgrade)) return { trace, reservation: reserved };
-  request.log.warn(`budget downgrade: request ${trace.id} served through route ${reserved.route}`);
   const downgraded = decide(runtime, trace.id, body, { ...features, forceRoute: reserved.route }, arrival, trace.snapshot.budgets);
+  // The key's allowed routes hold after a downgrade too; a key that may not use the cheaper
+  // route hears the budget's refusal (the 429 it would get without a downgrade), not a 403.
+  if (downgraded.decision.status === 'ok' && checkAllowed(callerOf(request), { model: body.model, route: downgraded.decision.route })) {
+    request.log.warn(`budget downgrade refused: request ${trace.id} may not use route ${reserved.route}`);
+    throw reserved.refused;
+  }
+  request.log.warn(`budget downgrade: request ${trace.id} served through route ${reserved.route}`);
   const again = await reserve(deps, runtime, trace.id, downgraded.features, downgraded.decision, arrival.at, request.log);
   // reserve() never downgrades a request already forced onto a route.
   return { trace: downgraded, reservation: again instanceof Downgrade ? null : again };

@@ -7,12 +7,12 @@
  */
 import type { CandidateDecision, Decision, RequestFeatures, Snapshot } from '../../engine/src/decide.js';
 import { costUsd } from '../../engine/src/cost.js';
-import type { BudgetStore, Ledger, Reservation, ScopeValues } from '../budgets/types.js';
+import type { BudgetStore, Ledger, Reservation, ReserveResult, ScopeValues } from '../budgets/types.js';
 import { BudgetStoreUnavailableError } from '../budgets/index.js';
 import { GatewayError } from '../errors.js';
 import type { PolicyRuntime } from '../policy-runtime.js';
 import type { ModelSpec } from '../../engine/src/policy/types.js';
-import type { TokenCounts } from './trace.js';
+import { tokenUsage, type TokenCounts } from './trace.js';
 import type { Metrics } from '../metrics.js';
 
 export interface SpendDeps {
@@ -48,32 +48,53 @@ export async function budgetSnapshot(deps: SpendDeps, runtime: PolicyRuntime, fe
 }
 
 /**
- * The request's worst case on the dearest candidate it may be sent to: its exact prompt tokens
- * at the input price plus the largest output it may get (the max_tokens it goes out with, else
- * the model's own limit) at the output price. Attempts that fail are not billed by providers,
- * so one answer is the most a request can cost.
+ * The request's worst case over every upstream call the dispatcher may make for it: each
+ * eligible candidate, tried 1 + the decision's retries times (server/dispatch/failover.ts; the
+ * retry budget and the breakers only ever make fewer). Each call is its exact prompt tokens at
+ * the input price plus the largest output it may get (the max_tokens it goes out with, else the
+ * model's own limit, for each of the `n` choices asked) at the output price: a call that timed
+ * out may still be billed by its provider, so every allowed call is counted, not only the one
+ * that answers. Settling brings the reservation down to the real usage.
  */
 export function worstCase(models: ReadonlyMap<string, ModelSpec>, decision: Decision, features: RequestFeatures): { usd: number; tokens: number } {
   let usd = 0;
   let tokens = 0;
   const asked = decision.maxTokens ?? features.maxTokens;
+  const calls = 1 + decision.retries;
   for (const c of decision.candidates) {
     if (c.excluded !== null) continue;
     const model = models.get(c.model)!;
-    const output = features.kind === 'embedding' ? 0 : Math.min(asked ?? model.maxOutputTokens, model.maxOutputTokens);
-    usd = Math.max(usd, costUsd(model, { inputTokens: c.promptTokens, outputTokens: output }));
-    tokens = Math.max(tokens, c.promptTokens + output);
+    // Each of `n` choices may run to the output limit; the prompt is billed once per call.
+    const output = features.kind === 'embedding' ? 0 : Math.min(asked ?? model.maxOutputTokens, model.maxOutputTokens) * (features.choices ?? 1);
+    usd += calls * costUsd(model, { inputTokens: c.promptTokens, outputTokens: output });
+    tokens += calls * (c.promptTokens + output);
   }
   return { usd, tokens };
 }
 
-/** A budget refusal the pipeline acts on: serve through another route, or answer 429. */
+/**
+ * A budget refusal the pipeline acts on by serving through another route; `refused` is the 429
+ * to answer instead when that route cannot be used (the key may not use it).
+ */
 export class Downgrade {
-  constructor(readonly route: string) {}
+  constructor(readonly route: string, readonly refused: GatewayError) {}
 }
 
 function secondsUntil(at: number | null): number | null {
   return at === null ? null : Math.max(1, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** The 429 for a budget that refuses: what is left and when it resets, in the message and as error.budget. */
+function budgetExceeded(refusal: Extract<ReserveResult, { ok: false }>): GatewayError {
+  const { budget, remaining, unit, resetsAt } = refusal;
+  const left = unit === 'usd' ? `$${remaining.toFixed(6)}` : `${remaining} tokens`;
+  const when = resetsAt === null ? 'it does not reset by itself' : `it resets at ${new Date(resetsAt).toISOString()}`;
+  return new GatewayError('SY_BUDGET_EXCEEDED',
+    `budget ${budget.name} (${budget.scope}${budget.match ? ` ${budget.match}` : ''}) would be exceeded: ${left} left of ${unit === 'usd' ? `$${budget.limit}` : `${budget.limit} tokens`}; ${when}`,
+    {
+      retryAfterS: secondsUntil(resetsAt),
+      budget: { name: budget.name, scope: budget.scope, unit, limit: budget.limit, remaining, resets_at: resetsAt === null ? null : new Date(resetsAt).toISOString() },
+    });
 }
 
 /**
@@ -87,7 +108,8 @@ export async function reserve(deps: SpendDeps, runtime: PolicyRuntime, requestId
   try {
     result = await deps.budgets.reserve({ requestId, at, scopes: scopesOf(features, decision), usd: worst.usd, tokens: worst.tokens });
   } catch (err) {
-    if (err instanceof BudgetStoreUnavailableError) throw new GatewayError('SY_BUDGET_STORE_UNAVAILABLE', `budgets cannot be checked: ${err.message}; the policy fails closed (budget_store.on_unreachable: closed)`);
+    // The store's message already names the policy setting that refuses.
+    if (err instanceof BudgetStoreUnavailableError) throw new GatewayError('SY_BUDGET_STORE_UNAVAILABLE', `budgets cannot be checked: ${err.message}`);
     throw err;
   }
   if (result.ok) {
@@ -97,14 +119,11 @@ export async function reserve(deps: SpendDeps, runtime: PolicyRuntime, requestId
     }
     return result.reservation;
   }
-  const { budget, remaining, unit, resetsAt, action } = result;
+  const { budget, action } = result;
   deps.metrics?.budgetRefusals.inc({ budget: budget.name, action: action === 'downgrade' && features.forceRoute === undefined ? 'downgrade' : 'reject' });
-  if (action === 'downgrade' && budget.downgradeTo !== null && features.forceRoute === undefined) return new Downgrade(budget.downgradeTo);
-  const left = unit === 'usd' ? `$${remaining.toFixed(6)}` : `${remaining} tokens`;
-  const when = resetsAt === null ? 'it does not reset by itself' : `it resets at ${new Date(resetsAt).toISOString()}`;
-  throw new GatewayError('SY_BUDGET_EXCEEDED',
-    `budget ${budget.name} (${budget.scope}${budget.match ? ` ${budget.match}` : ''}) would be exceeded: ${left} left of ${unit === 'usd' ? `$${budget.limit}` : `${budget.limit} tokens`}; ${when}`,
-    { retryAfterS: secondsUntil(resetsAt) });
+  const refused = budgetExceeded(result);
+  if (action === 'downgrade' && budget.downgradeTo !== null && features.forceRoute === undefined) return new Downgrade(budget.downgradeTo, refused);
+  throw refused;
 }
 
 /**
@@ -116,12 +135,14 @@ export async function reserve(deps: SpendDeps, runtime: PolicyRuntime, requestId
 export async function settle(deps: SpendDeps, runtime: PolicyRuntime, requestId: string, features: RequestFeatures, decision: Decision, reservation: Reservation | null, served: CandidateDecision, usage: TokenCounts | null, at: number): Promise<void> {
   const model = runtime.models.get(served.model)!;
   const actual = usage
-    ? { usd: costUsd(model, { inputTokens: usage.input, cachedInputTokens: usage.cachedInput, outputTokens: usage.output }), tokens: usage.input + usage.output }
+    ? { usd: costUsd(model, tokenUsage(usage)), tokens: usage.input + usage.output }
     : reservation ? { usd: reservation.usd, tokens: reservation.tokens } : worstCase(runtime.models, decision, features);
-  if (reservation && deps.budgets) await deps.budgets.settle(reservation, actual);
+  // Charged where it was served: after a failover, the model budgets of the model that answered.
+  const scopes = { ...scopesOf(features, decision), model: served.model };
+  if (reservation && deps.budgets) await deps.budgets.settle(reservation, actual, { ...reservation.scopes, model: served.model });
   if (deps.ledger) {
     await deps.ledger.append({
-      requestId, at, settledAt: Date.now(), scopes: { ...scopesOf(features, decision), model: served.model }, usd: actual.usd, tokens: actual.tokens,
+      requestId, at, settledAt: Date.now(), scopes, usd: actual.usd, tokens: actual.tokens,
       provider: served.provider, model: served.model, instance: deps.instance ?? '',
     });
   }

@@ -223,6 +223,29 @@ export function storeCases(kind: StoreKind): void {
       expect(await store.remaining(scopes(), clock.t)).toEqual({ global: { remainingUsd: 9.5 } });
     });
 
+    it('moves a settlement to the served model: frees the reserved model, charges the served one, once', async () => {
+      const store = make([
+        budget({ name: 'per-model', scope: 'model', limit: 100 }),
+        budget({ name: 'big-only', scope: 'model', match: 'big', limit: 100 }),
+        budget({ name: 'roll', scope: 'model', window: { kind: 'rolling', seconds: 600 }, limit: 100 }),
+        budget({ name: 'team', scope: 'team', limit: 100 }),
+      ]);
+      const small = scopes({ team: 't', model: 'small' });
+      const big = scopes({ team: 't', model: 'big' });
+      const r = granted(await store.reserve(request(small, { tokens: 60 }, clock.t)));
+      expect(r.budgets).toEqual(['per-model', 'roll', 'team']);
+      // A failover served `big`: its model budgets are charged (big-only too), `small`'s are freed.
+      await store.settle(r, { usd: 0, tokens: 30 }, big);
+      expect(await usage(store, small, clock.t)).toEqual({ 'per-model': [0, 0], roll: [0, 0], team: [30, 0] });
+      expect(await usage(store, big, clock.t)).toEqual({ 'per-model': [30, 0], 'big-only': [30, 0], roll: [30, 0], team: [30, 0] });
+      await store.settle(r, { usd: 0, tokens: 30 }, big);
+      expect(await usage(store, big, clock.t)).toEqual({ 'per-model': [30, 0], 'big-only': [30, 0], roll: [30, 0], team: [30, 0] });
+      // Settled under its own scopes, a reservation charges what it reserved on, as before.
+      const same = granted(await store.reserve(request(small, { tokens: 10 }, clock.t)));
+      await store.settle(same, { usd: 0, tokens: 5 }, small);
+      expect(await usage(store, small, clock.t)).toEqual({ 'per-model': [5, 0], roll: [5, 0], team: [35, 0] });
+    });
+
     it('has nothing to do for a request under no budget', async () => {
       const store = make([]);
       const r = granted(await store.reserve(request(g, { tokens: 1e9 }, clock.t)));

@@ -39,7 +39,8 @@ export async function openLedgerForReading(db: string | undefined, env: NodeJS.P
   if (db === undefined && env.DATABASE_URL) return createLedger({ databaseUrl: env.DATABASE_URL });
   const path = db ?? defaultSqlitePath(env);
   if (!existsSync(path)) throw new Error(`no ledger at ${path} (give --db FILE, or set SWITCHYARD_DB or DATABASE_URL)`);
-  return createLedger({ sqlitePath: path, mustExist: true });
+  // The file --db names is read even with DATABASE_URL set: no environment here.
+  return createLedger({ sqlitePath: path, mustExist: true }, {});
 }
 
 /** The report as an aligned table. */

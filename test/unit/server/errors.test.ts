@@ -34,4 +34,11 @@ describe('gateway error registry', () => {
     expect(err.toBody()).toEqual({ error: { message: 'messages must be a non-empty array', type: 'invalid_request_error', param: 'messages', code: 'invalid_request' } });
     expect(err.status).toBe(400);
   });
+
+  it('adds error.budget to a budget error, and nothing to the others', () => {
+    const budget = { name: 'daily', scope: 'team', unit: 'usd' as const, limit: 5, remaining: 0.25, resets_at: '2030-01-02T00:00:00.000Z' };
+    const err = new GatewayError('SY_BUDGET_EXCEEDED', 'budget daily would be exceeded', { retryAfterS: 60, budget });
+    expect(err.toBody()).toEqual({ error: { message: 'budget daily would be exceeded', type: 'rate_limit_error', param: null, code: 'budget_exceeded', budget } });
+    expect('budget' in new GatewayError('SY_INTERNAL', 'x').toBody().error).toBe(false);
+  });
 });

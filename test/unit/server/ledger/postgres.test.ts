@@ -189,7 +189,7 @@ describe('PostgresLedger', () => {
 });
 
 describe('createLedger', () => {
-  it('opens PostgreSQL when a database URL is given or DATABASE_URL is set, SQLite otherwise', async () => {
+  it('opens PostgreSQL when a database URL is given or DATABASE_URL is set, even with a SQLite file named; SQLite otherwise', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sy-ledger-create-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const table = `${SCHEMA}.created`;
@@ -198,8 +198,15 @@ describe('createLedger', () => {
     fromEnv.append(charge('via-env'));
     await fromEnv.close();
     expect(await count(table)).toBe(1);
-    const explicitFile = await createLedger({ sqlitePath: join(dir, 'x.db') }, { DATABASE_URL: URL });
+    // `serve --db FILE` names the keys file: with DATABASE_URL set, the ledger is still PostgreSQL.
+    const namedFile = await createLedger({ sqlitePath: join(dir, 'x.db'), table }, { DATABASE_URL: URL });
+    expect(namedFile).toBeInstanceOf(PostgresLedger);
+    namedFile.append(charge('via-env-with-file'));
+    await namedFile.close();
+    expect(await count(table)).toBe(2);
+    const explicitFile = await createLedger({ sqlitePath: join(dir, 'x.db') }, {});
     expect(explicitFile).toBeInstanceOf(SqliteLedger);
+    expect((explicitFile as SqliteLedger).path).toBe(join(dir, 'x.db'));
     await explicitFile.close();
     const fallback = await createLedger({}, { SWITCHYARD_DB: join(dir, 'env.db') });
     expect(fallback).toBeInstanceOf(SqliteLedger);
