@@ -44,7 +44,9 @@ describe('switchyard dry-run', () => {
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.traffic.records).toBe(60);
-    expect(report.decisions).toEqual({ changed: 0, unchanged: 60, noRoute: 0 });
+    expect(report.decisions).toEqual({ changed: 0, unroutable: 0, unchanged: 60, noRoute: 0 });
+    expect(report.traffic).toMatchObject({ otherPolicy: 0, outOfOrder: 0 });
+    expect(report.cost.unroutable).toEqual({ requests: 0, recorded: 0 });
   });
 
   it('prints a readable report for a changed policy and writes the HTML page', () => {
@@ -54,7 +56,7 @@ describe('switchyard dry-run', () => {
     expect(r.stdout).toMatch(/^dry-run of .*variant\.yaml \(sha256 [0-9a-f]{12}\) on 60 records/);
     expect(r.stdout).toMatch(/decisions: 20 changed, 40 unchanged/);
     expect(r.stdout).toMatch(/team:support=0\.001usd\/day: \d+ rejected/);
-    expect(r.stdout).toMatch(/exact cache: 0 hits/);
+    expect(r.stdout).toMatch(/exact cache: 0 hits, 0 USD saved, at most \d+ answers? held at once/);
     expect(r.stdout).toContain(`HTML report: ${html}`);
     expect(existsSync(html) && readFileSync(html, 'utf8')).toContain('<svg');
   });

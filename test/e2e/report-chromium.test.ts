@@ -61,7 +61,8 @@ describe.skipIf(!present)('HTML reports in headless Chromium', () => {
     expect(bars(svg(dom, 'cost-by-model'))).toBe(8);
     expect(bars(svg(dom, 'cost-by-route'))).toBe(6);
     expect(points(svg(dom, 'cost-over-time'))).toBe(2 * BUCKETS);
-    expect(bars(svg(dom, 'decisions'))).toBe(3);
+    // changed (less the unroutable), now unroutable, unchanged, no route
+    expect(bars(svg(dom, 'decisions'))).toBe(4);
     expect(points(svg(dom, 'quality-frugalgpt-12'))).toBe(3);
     expect(points(svg(dom, 'quality-routellm-2'))).toBe(3);
     // The hostile model name is text in the table and the chart, not markup.

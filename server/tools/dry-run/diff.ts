@@ -7,7 +7,7 @@ import type { CompiledPolicy } from '../../../engine/src/policy/lower.js';
 import { replayRequest } from '../../recording/record.js';
 import type { DiffReport } from '../report/types.js';
 import { project } from './project.js';
-import { readTraffic, type ReadStats } from './read.js';
+import { emptyReadStats, readTraffic, type ReadStats } from './read.js';
 import { TimeSeries } from './time-series.js';
 
 export interface DiffOptions {
@@ -24,11 +24,16 @@ export async function runDiff(opts: DiffOptions): Promise<DiffReport> {
     decider: new Decider(compiled),
     models: new Map(compiled.policy.models.map((m) => [m.name, m])),
   }));
-  const stats: ReadStats = { records: 0, skipped: 0, firstSkipped: null, bytes: 0 };
+  const stats = emptyReadStats();
+  const oldHash = opts.old.compiled.policy.hash;
   const byRoute = new Map<string, DiffReport['byRoute'][number]>();
   const examples: DiffReport['examples'] = [];
   const series = new TimeSeries(['old', 'new', 'changed']);
   let changed = 0;
+  let unroutable = 0;
+  let unroutableServed = 0;
+  let unroutableOldCost = 0;
+  let otherPolicy = 0;
   let total = 0;
   let oldCost = 0;
   let newCost = 0;
@@ -39,6 +44,7 @@ export async function runDiff(opts: DiffOptions): Promise<DiffReport> {
     if (stats.records % 4096 === 0) opts.onProgress?.(stats);
     from = from === null ? record.at : Math.min(from, record.at);
     to = to === null ? record.done : Math.max(to, record.done);
+    if (record.policy !== oldHash) otherPolicy++;
     const request = replayRequest(record);
     // A failed request is projected at no cost under both policies, as in dry-run.
     const failed = record.outcome.status >= 400;
@@ -58,6 +64,14 @@ export async function runDiff(opts: DiffOptions): Promise<DiffReport> {
     if (differs) {
       changed++;
       row.changed++;
+      if (a!.candidate !== null && b!.candidate === null) {
+        // As in dry-run: what NEW cannot route is a change, and its old cost is not a saving.
+        unroutable++;
+        if (!failed && record.outcome.model !== null) {
+          unroutableServed++;
+          unroutableOldCost += a!.cost;
+        }
+      }
       if (examples.length < EXAMPLES) {
         examples.push({
           id: record.id, at: record.at,
@@ -74,12 +88,13 @@ export async function runDiff(opts: DiffOptions): Promise<DiffReport> {
     kind: 'diff',
     old: { file: opts.old.file, hash: opts.old.compiled.policy.hash },
     new: { file: opts.new.file, hash: opts.new.compiled.policy.hash },
-    traffic: { files: [...opts.files], records: stats.records, skipped: stats.skipped, from, to },
+    traffic: { files: [...opts.files], records: stats.records, skipped: stats.skipped, otherPolicy, outOfOrder: stats.outOfOrder, from, to },
     changed,
+    unroutable,
     total,
     byRoute: [...byRoute.values()].sort((x, y) => y.changed - x.changed || y.requests - x.requests),
     examples,
-    cost: { old: oldCost, new: newCost, delta: newCost - oldCost },
+    cost: { old: oldCost, new: newCost, delta: newCost - (oldCost - unroutableOldCost), unroutable: { requests: unroutableServed, oldCost: unroutableOldCost } },
     overTime: series.cumulative().map(([t, o, n, c]) => ({ t: t!, old: o!, new: n!, changed: c! })),
   };
 }

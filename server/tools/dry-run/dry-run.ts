@@ -1,5 +1,5 @@
 /**
- * `switchyard dry-run`: replays recorded traffic, in time order, through a policy's own
+ * `switchyard dry-run`: replays recorded traffic, in arrival order, through a policy's own
  * decide() and projects what it would have cost, next to what the traffic did cost.
  */
 import { Decider, type Snapshot } from '../../../engine/src/decide.js';
@@ -12,7 +12,8 @@ import { LocalBudgetStore } from '../../budgets/local.js';
 import type { Reservation } from '../../budgets/types.js';
 import { scopesOf, worstCase } from '../../pipeline/spend.js';
 import { project, recordedChoice } from './project.js';
-import { readTraffic, type ReadStats } from './read.js';
+import { ExactCache } from './exact-cache.js';
+import { emptyReadStats, readTraffic, type ReadStats } from './read.js';
 import { TimeSeries } from './time-series.js';
 
 export interface DryRunOptions {
@@ -65,13 +66,14 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
   const store = allBudgets.length > 0 ? new LocalBudgetStore({ budgets: allBudgets, reservationTtlS: compiled.policy.budgetStore.reservationTtlS, now: () => clock }) : null;
   const spentBy = new Map<string, number>();
   const conditionsSeeBudgets = compiled.policy.conditions.layout.numSlots.some((slot) => slot.kind === 'budget');
-  const cache = opts.exactCacheTtlMs === undefined ? null : new Map<string, number>();
-  const stats: ReadStats = { records: 0, skipped: 0, firstSkipped: null, bytes: 0 };
+  const cache = opts.exactCacheTtlMs === undefined ? null : new ExactCache(opts.exactCacheTtlMs);
+  const stats = emptyReadStats();
   const by = { route: new Tally(), model: new Tally(), provider: new Tally(), team: new Tally(), key: new Tally() };
   const series = new TimeSeries(['recorded', 'projected']);
   const report = {
-    recorded: 0, projected: 0, changed: 0, unchanged: 0, noRoute: 0, rejected: 0, downgraded: 0, alerts: 0,
+    recorded: 0, projected: 0, changed: 0, unroutable: 0, unchanged: 0, noRoute: 0, rejected: 0, downgraded: 0, alerts: 0,
     batchRequests: 0, batchSaved: 0, cacheHits: 0, cacheSaved: 0, cl100kScaled: 0, outputEstimated: 0, failed: 0,
+    unroutableServed: 0, unroutableRecorded: 0, otherPolicy: 0,
   };
   const rejectedBy = new Map<string, number>();
   let from: number | null = null;
@@ -83,6 +85,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
     from = from === null ? record.at : Math.min(from, record.at);
     to = to === null ? record.done : Math.max(to, record.done);
     clock = Math.max(clock, record.at);
+    if (record.policy !== compiled.policy.hash) report.otherPolicy++;
     const recorded = record.outcome.cost_usd ?? 0;
     let request = replayRequest(record);
     const remaining = store && conditionsSeeBudgets ? await store.remaining(scopesOf(request, null), record.at) : undefined;
@@ -126,14 +129,14 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
       p = { ...p, candidate: null, cost: 0, batchSaved: 0 };
     } else if (cache && p.candidate) {
       const key = `${record.request.prompt_sha256}\u0000${p.candidate.model}`;
-      const until = cache.get(key);
-      if (until !== undefined && until >= record.at) {
+      if (cache.has(key, record.at)) {
         report.cacheHits++;
         report.cacheSaved += p.cost;
         p = { ...p, cost: 0, batchSaved: 0 };
         answeredFromCache = true;
-      } else {
-        cache.set(key, record.at + opts.exactCacheTtlMs!);
+      } else if (record.outcome.status < 400) {
+        // Only an answer is cached: an error would not be, and must not price a later success at $0.
+        cache.set(key, record.at);
       }
     }
     if (store && reservation) {
@@ -145,11 +148,22 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
       }
     }
 
-    // Whether the decision changed is the policy's doing, budgets aside.
-    const chosen = decision.candidates.find((c) => c.excluded === null)?.model ?? null;
-    if (decision.status !== 'ok' || chosen === null) report.noRoute++;
-    else if (chosen === recordedChoice(record) && decision.route === record.decision.route) report.unchanged++;
-    else report.changed++;
+    // Whether the decision changed is the policy's doing, budgets aside. Compared as diff
+    // compares two policies (route and first eligible model), so both count the same changes.
+    const chosen = decision.status === 'ok' ? decision.candidates.find((c) => c.excluded === null)?.model ?? null : null;
+    const recordedModel = recordedChoice(record);
+    if (chosen === recordedModel && decision.route === record.decision.route) {
+      if (chosen === null) report.noRoute++;
+      else report.unchanged++;
+    } else {
+      report.changed++;
+      if (chosen === null && recordedModel !== null) report.unroutable++;
+    }
+    // A served request this policy cannot route projects $0: not a saving, a request it drops.
+    if (chosen === null && record.outcome.status < 400 && record.outcome.model !== null) {
+      report.unroutableServed++;
+      report.unroutableRecorded += recorded;
+    }
     const newModel = p.candidate?.model ?? null;
     if (p.candidate && decision.tier === 'batch') {
       report.batchRequests++;
@@ -172,16 +186,24 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
     series.add(record.at, [recorded, p.cost]);
   }
   opts.onProgress?.(stats);
-  const saved = report.recorded - report.projected;
+  // Compared over the requests both served: the unroutable ones' recorded cost stays out.
+  const comparable = report.recorded - report.unroutableRecorded;
+  const saved = comparable - report.projected;
   const total = report.changed + report.unchanged + report.noRoute;
   return {
     kind: 'dry-run',
     policy: { file: opts.policyFile, hash: compiled.policy.hash },
-    traffic: { files: [...opts.files], records: stats.records, skipped: stats.skipped, failed: report.failed, from, to },
-    cost: { recorded: report.recorded, projected: report.projected, saved, savedShare: report.recorded > 0 ? saved / report.recorded : 0 },
+    traffic: {
+      files: [...opts.files], records: stats.records, skipped: stats.skipped, failed: report.failed,
+      otherPolicy: report.otherPolicy, outOfOrder: stats.outOfOrder, from, to,
+    },
+    cost: {
+      recorded: report.recorded, projected: report.projected, saved, savedShare: comparable > 0 ? saved / comparable : 0,
+      unroutable: { requests: report.unroutableServed, recorded: report.unroutableRecorded },
+    },
     by: { route: by.route.rows(), model: by.model.rows(), provider: by.provider.rows(), team: by.team.rows(), key: by.key.rows() },
     overTime: series.cumulative().map(([t, recorded, projected]) => ({ t: t!, recorded: recorded!, projected: projected! })),
-    decisions: { changed: report.changed, unchanged: report.unchanged, noRoute: report.noRoute },
+    decisions: { changed: report.changed, unroutable: report.unroutable, unchanged: report.unchanged, noRoute: report.noRoute },
     budgets: {
       rejected: report.rejected,
       downgraded: report.downgraded,
@@ -189,7 +211,7 @@ export async function runDryRun(opts: DryRunOptions): Promise<DryRunReport> {
       byBudget: allBudgets.map((b) => ({ budget: b.name, rejected: rejectedBy.get(b.name) ?? 0, spent: spentBy.get(b.name) ?? 0 })),
     },
     batch: { requests: report.batchRequests, share: total > 0 ? report.batchRequests / total : 0, savedUsd: report.batchSaved },
-    cache: cache ? { hits: report.cacheHits, savedUsd: report.cacheSaved } : null,
+    cache: cache ? { hits: report.cacheHits, savedUsd: report.cacheSaved, peakEntries: cache.peak } : null,
     quality: null,
     estimates: { cl100kScaled: report.cl100kScaled, outputEstimated: report.outputEstimated },
   };

@@ -16,15 +16,18 @@ import type { DryRunReport } from '../report/types.js';
 
 export const DRY_RUN_HELP = `usage: switchyard dry-run POLICY --traffic FILE... [options]
 
-Replays recorded traffic (the JSON lines \`serve --record\` writes), in time order, through
+Replays recorded traffic (the JSON lines \`serve --record\` writes), in arrival order, through
 POLICY's own decide() and projects what it would have cost: prompt tokens exact for each
 model's tokenizer (from the counts every record keeps), output tokens as recorded, the
 provider's prompt-cache share kept when the provider stays the same, batch routes at the batch
 price. Reports the total against the recorded cost, by route, model, provider, team and key.
-Failover is not simulated: the first eligible candidate is taken to serve.
+Failover is not simulated: the first eligible candidate is taken to serve. A served request the
+policy cannot route is a changed decision, and its recorded cost is reported apart, never as a
+saving: "saved" compares only the requests both served.
 
 options:
-  --traffic FILE         a traffic log (repeat, or list several after it); merged in time order
+  --traffic FILE         a traffic log (repeat, or list several after it); merged in arrival
+                         order (logs are written at completion; reordered within 15 minutes)
   --budget SPEC          a budget on top of the policy's own: SCOPE[:VALUE]=AMOUNT(usd|tokens)/WINDOW[:ACTION]
                          e.g. team:research=100usd/month, global=20usd/day:alert; scopes key, user,
                          team, session, global; windows hour, day, month (UTC); action reject
@@ -44,8 +47,9 @@ a bad command line.`;
 export const DIFF_HELP = `usage: switchyard diff OLD NEW --traffic FILE... [--json] [--html FILE]
 
 Replays the same recorded traffic through two policies and reports how many decisions change
-(route or model), by the route the old policy chose, with up to 20 examples, and the cost of
-each policy on that traffic.
+(route or model; those NEW cannot route counted apart), by the route the old policy chose, with
+up to 20 examples, and the cost of each policy on that traffic (the delta over the requests
+both route).
 
 options:
   --traffic FILE   a traffic log (repeat, or list several after it)
@@ -152,10 +156,10 @@ function outcomesPage(policyFile: string, compiled: CompiledPolicy, quality: Out
     kind: 'dry-run',
     policy: { file: policyFile, hash: compiled.policy.hash },
     traffic: { files: [quality.file], records: queries, skipped: 0, from: null, to: null },
-    cost: { recorded: 0, projected, saved: -projected, savedShare: 0 },
+    cost: { recorded: 0, projected, saved: -projected, savedShare: 0, unroutable: { requests: 0, recorded: 0 } },
     by: { ...empty, model: totals.flatMap((g) => g.chosen.map((c) => ({ key: c.model, requests: c.count, recorded: 0, projected: 0 }))) },
     overTime: [],
-    decisions: { changed: 0, unchanged: 0, noRoute: totals.reduce((sum, g) => sum + g.unmapped, 0) },
+    decisions: { changed: 0, unroutable: 0, unchanged: 0, noRoute: totals.reduce((sum, g) => sum + g.unmapped, 0) },
     budgets: { rejected: 0, downgraded: 0, alerts: 0, byBudget: [] },
     batch: { requests: 0, share: 0, savedUsd: 0 },
     cache: null,

@@ -55,8 +55,9 @@ export function dryRunCharts(report: DryRunReport): Chart[] {
       ],
     },
     rowsBarChart('decisions', 'Decisions against the recorded ones', 'count',
-      [{ label: 'requests', values: [d.changed, d.unchanged, d.noRoute] }],
-      [{ name: 'changed', key: 'changed' }, { name: 'unchanged', key: 'unchanged' }, { name: 'no route', key: 'no-route' }], true),
+      [{ label: 'requests', values: [d.changed - (d.unroutable ?? 0), d.unroutable ?? 0, d.unchanged, d.noRoute] }],
+      [{ name: 'changed', key: 'changed' }, { name: 'now unroutable', key: 'unroutable' }, { name: 'unchanged', key: 'unchanged' },
+        { name: 'no route', key: 'no-route' }], true),
   ];
   for (const g of report.quality?.groups ?? []) {
     if (g.task !== null) continue;
@@ -170,6 +171,7 @@ svg .line{fill:none;stroke:var(--c);stroke-width:2}
 .s-changed{--c:#f59e0b}
 .s-unchanged{--c:#cbd5e1}
 .s-no-route{--c:#dc2626}
+.s-unroutable{--c:#ea580c}
 .s-best{--c:#7c3aed}
 .s-cheapest{--c:#059669}
 `;
@@ -207,7 +209,9 @@ function trafficMeta(traffic: TrafficSource): string {
   const period = traffic.from === null || traffic.to === null ? 'none'
     : `${formatTime(traffic.from)} to ${formatTime(traffic.to)} UTC`;
   return `<dt>Traffic</dt><dd>${traffic.files.map((f) => `<code>${escapeXml(f)}</code>`).join('<br>') || 'none'}</dd>
-<dt>Records</dt><dd>${formatCount(traffic.records)} replayed, ${formatCount(traffic.skipped)} skipped</dd>
+<dt>Records</dt><dd>${formatCount(traffic.records)} replayed, ${formatCount(traffic.skipped)} skipped${
+  traffic.otherPolicy ? `, ${formatCount(traffic.otherPolicy)} served by another policy` : ''}${
+  traffic.outOfOrder ? `, ${formatCount(traffic.outOfOrder)} out of arrival order` : ''}</dd>
 <dt>Period</dt><dd>${escapeXml(period)}</dd>`;
 }
 
@@ -258,14 +262,17 @@ export function renderDryRunHtml(report: DryRunReport): string {
   const { cost, decisions, budgets, batch, cache, estimates, quality } = report;
   const headline = [
     figures('Cost', [['recorded', formatUsd(cost.recorded)], ['policy', formatUsd(cost.projected)],
-      ['saved', formatUsd(cost.saved)], ['saved share', formatShare(cost.savedShare)]]),
-    figures('Decisions', [['changed', formatCount(decisions.changed)], ['unchanged', formatCount(decisions.unchanged)],
-      ['no route', formatCount(decisions.noRoute)]]),
+      ['saved', formatUsd(cost.saved)], ['saved share', formatShare(cost.savedShare)],
+      // Their recorded cost is in `recorded` only: `saved` compares the requests both served.
+      ...(cost.unroutable.requests > 0 ? [['served, now unroutable', `${formatCount(cost.unroutable.requests)} (${formatUsd(cost.unroutable.recorded)} recorded)`] as [string, string]] : [])]),
+    figures('Decisions', [['changed', formatCount(decisions.changed)], ['of which unroutable', formatCount(decisions.unroutable)],
+      ['unchanged', formatCount(decisions.unchanged)], ['no route', formatCount(decisions.noRoute)]]),
     figures('Budgets', [['rejected', formatCount(budgets.rejected)], ['downgraded', formatCount(budgets.downgraded)],
       ['alerts', formatCount(budgets.alerts)]]),
     figures('Batch tier', [['requests', formatCount(batch.requests)], ['share', formatShare(batch.share)],
       ['saved', formatUsd(batch.savedUsd)]]),
-    figures('Cache', cache === null ? [['simulated', 'no']] : [['hits', formatCount(cache.hits)], ['saved', formatUsd(cache.savedUsd)]]),
+    figures('Cache', cache === null ? [['simulated', 'no']] : [['hits', formatCount(cache.hits)], ['saved', formatUsd(cache.savedUsd)],
+      ...(cache.peakEntries === undefined ? [] : [['most answers held', formatCount(cache.peakEntries)] as [string, string]])]),
     figures('Estimates', [['cl100k scaled from o200k', formatCount(estimates.cl100kScaled)],
       ['output tokens estimated', formatCount(estimates.outputEstimated)]]),
   ].join('\n');
@@ -304,8 +311,11 @@ export function renderDryRunHtml(report: DryRunReport): string {
 export function renderDiffHtml(report: DiffReport): string {
   const share = report.total > 0 ? report.changed / report.total : 0;
   const headline = [
-    figures('Decisions', [['changed', formatCount(report.changed)], ['total', formatCount(report.total)], ['changed share', formatShare(share)]]),
-    figures('Cost', [['old', formatUsd(report.cost.old)], ['new', formatUsd(report.cost.new)], ['delta', signedUsd(report.cost.delta)]]),
+    figures('Decisions', [['changed', formatCount(report.changed)], ['of which unroutable', formatCount(report.unroutable)],
+      ['total', formatCount(report.total)], ['changed share', formatShare(share)]]),
+    figures('Cost', [['old', formatUsd(report.cost.old)], ['new', formatUsd(report.cost.new)], ['delta', signedUsd(report.cost.delta)],
+      ...(report.cost.unroutable.requests > 0
+        ? [['served, NEW cannot route', `${formatCount(report.cost.unroutable.requests)} (${formatUsd(report.cost.unroutable.oldCost)} old cost, not in delta)`] as [string, string]] : [])]),
   ].join('\n');
   const route = (r: string | null, m: string | null): string => (r === null ? 'no route' : m === null ? r : `${r} → ${m}`);
   const tables = [

@@ -24,6 +24,18 @@ export interface TrafficSource {
   skipped: number;
   /** Records of requests that failed (status 400 or above): projected at no cost. Dry-run only. */
   failed?: number;
+  /**
+   * Records served by a policy whose hash is not this report's policy (dry-run) or OLD (diff):
+   * what-if runs expect it, but dry-run compares with the decisions those records hold, so a
+   * stale log explains a "0 changed" or a count that differs from diff's.
+   */
+  otherPolicy?: number;
+  /**
+   * Records replayed after one that arrived later: logs are written in completion order and put
+   * back into arrival order within a 15-minute window and a buffer of 8192 records; these did
+   * not fit. Budgets and the cache saw them slightly out of order.
+   */
+  outOfOrder?: number;
   from: number | null;
   to: number | null;
 }
@@ -76,13 +88,23 @@ export interface DryRunReport {
   kind: 'dry-run';
   policy: PolicyRef;
   traffic: TrafficSource;
-  /** saved = recorded - projected; savedShare = saved / recorded. */
-  cost: Money & { saved: number; savedShare: number };
+  /**
+   * Compared over the requests both the recording and the policy served: saved = recorded -
+   * unroutable.recorded - projected; savedShare = saved / (recorded - unroutable.recorded).
+   * `unroutable`: served requests (status below 400, with a model) this policy cannot route;
+   * their recorded cost is in `recorded` and nowhere in `projected`, so it is never a saving.
+   */
+  cost: Money & { saved: number; savedShare: number; unroutable: { requests: number; recorded: number } };
   by: { route: Breakdown[]; model: Breakdown[]; provider: Breakdown[]; team: Breakdown[]; key: Breakdown[] };
   /** Cumulative USD per time bucket (at most 200 buckets); `t` is the bucket's start, epoch ms. */
   overTime: Array<{ t: number; recorded: number; projected: number }>;
-  /** Against the recorded decision (its first eligible model). */
-  decisions: { changed: number; unchanged: number; noRoute: number };
+  /**
+   * Against the recorded decision (its route and first eligible model), as diff compares two
+   * policies: changed + unchanged + noRoute = records. `unroutable` is the part of `changed`
+   * the recording routed and this policy cannot (no route or no eligible candidate); `noRoute`
+   * had no route or candidate in the recording either.
+   */
+  decisions: { changed: number; unroutable: number; unchanged: number; noRoute: number };
   budgets: {
     rejected: number;
     downgraded: number;
@@ -90,8 +112,11 @@ export interface DryRunReport {
     byBudget: Array<{ budget: string; rejected: number; spent: number }>;
   };
   batch: { requests: number; share: number; savedUsd: number };
-  /** null when the cache was not simulated. */
-  cache: { hits: number; savedUsd: number } | null;
+  /**
+   * null when the cache was not simulated. Only successful answers are cached; expired ones are
+   * evicted, so peakEntries (the most answers held at once) is the size the cache would need.
+   */
+  cache: { hits: number; savedUsd: number; peakEntries?: number } | null;
   /** Present for outcomes datasets only. */
   quality: QualityReport | null;
   /** How many records needed an estimate. */
@@ -105,6 +130,8 @@ export interface DiffReport {
   new: PolicyRef;
   traffic: DryRunReport['traffic'];
   changed: number;
+  /** Of `changed`: decisions OLD routed and NEW cannot (no route or no eligible candidate). */
+  unroutable: number;
   total: number;
   byRoute: Array<{ route: string; requests: number; changed: number; oldCost: number; newCost: number }>;
   /** Up to 20 changed decisions. */
@@ -118,6 +145,11 @@ export interface DiffReport {
     oldCost: number;
     newCost: number;
   }>;
-  cost: { old: number; new: number; delta: number };
+  /**
+   * delta = new - (old - unroutable.oldCost): compared over the requests both policies route.
+   * `unroutable`: requests that succeeded in the recording, that OLD routes and NEW cannot;
+   * their old cost is not counted as a saving.
+   */
+  cost: { old: number; new: number; delta: number; unroutable: { requests: number; oldCost: number } };
   overTime: Array<{ t: number; old: number; new: number; changed: number }>;
 }

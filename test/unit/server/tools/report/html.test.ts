@@ -77,10 +77,11 @@ describe('renderDryRunHtml / renderDiffHtml', () => {
     const html = pages['dry-run'];
     for (const [label, value] of [
       ['recorded', '$0.439'], ['policy', '$0.146'], ['saved', '$0.293'], ['saved share', '66.7%'],
-      ['changed', '1,321'], ['unchanged', '2,880'], ['no route', '12'],
+      ['changed', '1,321'], ['of which unroutable', '9'], ['unchanged', '2,880'], ['no route', '12'],
+      ['served, now unroutable', '9 ($0.0012 recorded)'],
       ['rejected', '3'], ['downgraded', '41'], ['alerts', '2'],
       ['requests', '210'], ['share', '5.0%'], ['saved', '$0.0042'],
-      ['hits', '77'], ['saved', '$0.0031'],
+      ['hits', '77'], ['saved', '$0.0031'], ['most answers held', '412'],
       ['cl100k scaled from o200k', '18'], ['output tokens estimated', '5'],
     ]) expect(html).toContain(figureRow(label!, value!));
     expect(html).toContain('<tr><td>gpt-4.1-nano</td><td class="num">300</td><td class="num">$0.0101</td><td class="num">$0.0000238</td><td class="num">$0.0101</td></tr>');
@@ -91,7 +92,7 @@ describe('renderDryRunHtml / renderDiffHtml', () => {
       + '<td class="none">—</td><td class="none">—</td><td class="none">—</td>');
     expect(html).toContain('<tr><td>routellm-2</td><td>all</td><td>mixtral 64.7%, gpt-4-turbo 35.2%</td></tr>');
     expect(html).toContain('policies/default.yaml <code>9f2c4b1e');
-    expect(html).toContain('4,213 replayed, 7 skipped');
+    expect(html).toContain('4,213 replayed, 7 skipped, 4,213 served by another policy, 2 out of arrival order');
     expect(html).toContain('2025-11-28 00:00 to 2025-11-28 23:59 UTC');
   });
 
@@ -104,7 +105,8 @@ describe('renderDryRunHtml / renderDiffHtml', () => {
 
   it('diff: tables show the headline figures, the routes and the examples', () => {
     const html = pages.diff;
-    for (const [label, value] of [['changed', '1,321'], ['total', '4,213'], ['changed share', '31.4%'], ['old', '$0.439'], ['new', '$0.146'], ['delta', '-$0.293']]) {
+    for (const [label, value] of [['changed', '1,321'], ['of which unroutable', '9'], ['total', '4,213'], ['changed share', '31.4%'], ['old', '$0.439'], ['new', '$0.146'],
+      ['delta', '-$0.292'], ['served, NEW cannot route', '9 ($0.0012 old cost, not in delta)']]) {
       expect(html).toContain(figureRow(label!, value!));
     }
     expect(html).toContain('<tr><td>auto</td><td class="num">2,900</td><td class="num">1,100</td><td class="num">$0.21</td><td class="num">$0.0412</td><td class="num">-$0.169</td></tr>');
@@ -134,7 +136,8 @@ describe('the page script', () => {
     expect(bars(chart(drawn, 'cost-by-model'))).toBe(8);
     expect(bars(chart(drawn, 'cost-by-route'))).toBe(6);
     expect(points(chart(drawn, 'cost-over-time'))).toBe(2 * BUCKETS);
-    expect(bars(chart(drawn, 'decisions'))).toBe(3);
+    // changed (still routed), now unroutable, unchanged, no route.
+    expect(bars(chart(drawn, 'decisions'))).toBe(4);
     expect(points(chart(drawn, 'quality-frugalgpt-12'))).toBe(3);
     expect(points(chart(drawn, 'quality-routellm-2'))).toBe(3);
   });

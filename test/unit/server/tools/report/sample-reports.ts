@@ -16,8 +16,8 @@ export function sampleDryRun(): DryRunReport {
   return {
     kind: 'dry-run',
     policy: { file: 'policies/default.yaml', hash: '9f2c4b1e0a7d6c5b4a3928170f6e5d4c3b2a19081726354453627180a9b8c7d6' },
-    traffic: { files: ['traffic/2025-11-28.jsonl', 'traffic/2025-11-28.1.jsonl'], records: 4213, skipped: 7, from: START_MS + 12_000, to: START_MS + 23 * HOUR_MS + 3_540_000 },
-    cost: { recorded: 0.4392, projected: 0.1464, saved: 0.2928, savedShare: 0.6667 },
+    traffic: { files: ['traffic/2025-11-28.jsonl', 'traffic/2025-11-28.1.jsonl'], records: 4213, skipped: 7, otherPolicy: 4213, outOfOrder: 2, from: START_MS + 12_000, to: START_MS + 23 * HOUR_MS + 3_540_000 },
+    cost: { recorded: 0.4392, projected: 0.1464, saved: 0.2928, savedShare: 0.6667, unroutable: { requests: 9, recorded: 0.0012 } },
     by: {
       route: [
         { key: 'auto', requests: 2900, recorded: 0.2101, projected: 0.0412 },
@@ -45,10 +45,10 @@ export function sampleDryRun(): DryRunReport {
       ],
     },
     overTime,
-    decisions: { changed: 1321, unchanged: 2880, noRoute: 12 },
+    decisions: { changed: 1321, unroutable: 9, unchanged: 2880, noRoute: 12 },
     budgets: { rejected: 3, downgraded: 41, alerts: 2, byBudget: [{ budget: 'team-support-daily', rejected: 3, spent: 0.0543 }] },
     batch: { requests: 210, share: 0.0498, savedUsd: 0.0042 },
-    cache: { hits: 77, savedUsd: 0.0031 },
+    cache: { hits: 77, savedUsd: 0.0031, peakEntries: 412 },
     quality: {
       file: '../shared/data/routing/outcomes.jsonl',
       alias: 'auto',
@@ -79,6 +79,7 @@ export function sampleDiff(): DiffReport {
     new: { file: 'policies/cheaper.yaml', hash: '0b1c2d3e4f5061728394a5b6c7d8e9f00112233445566778899aabbccddeeff0' },
     traffic: sampleDryRun().traffic,
     changed: 1321,
+    unroutable: 9,
     total: 4213,
     byRoute: [
       { route: 'auto', requests: 2900, changed: 1100, oldCost: 0.2101, newCost: 0.0412 },
@@ -89,7 +90,7 @@ export function sampleDiff(): DiffReport {
       { id: 'req_01', at: START_MS + 60_000, oldRoute: 'auto', oldModel: 'claude-haiku-4-5', newRoute: 'auto', newModel: 'gpt-5-nano', oldCost: 0.000412, newCost: 0.000103 },
       { id: 'req_02', at: START_MS + 7 * HOUR_MS, oldRoute: 'code', oldModel: 'gemini-2.5-flash', newRoute: null, newModel: null, oldCost: 0.00122, newCost: 0 },
     ],
-    cost: { old: 0.4392, new: 0.1464, delta: -0.2928 },
+    cost: { old: 0.4392, new: 0.1464, delta: -0.2916, unroutable: { requests: 9, oldCost: 0.0012 } },
     overTime: Array.from({ length: BUCKETS }, (_, i) => ({ t: START_MS + i * HOUR_MS, old: 0.0183 * (i + 1), new: 0.0061 * (i + 1), changed: 55 * (i + 1) })),
   };
 }
