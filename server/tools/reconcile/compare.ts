@@ -90,7 +90,10 @@ export function reconcile(costs: ProviderCosts, ledger: readonly DailyModelRow[]
   for (const { inLedger, inExport, ...c } of sorted) {
     c.diffUsd = c.providerUsd - c.ledgerUsd;
     compared.push(c);
-    if (!beyond(c.ledgerUsd, c.providerUsd, tolerance)) continue;
+    // A model one side never saw is listed whatever its amount: it is traffic that went around
+    // the gateway, or a name the two sides spell differently, not a rounding difference.
+    const missing = (!inLedger && c.providerUsd !== 0) || (!inExport && c.ledgerUsd !== 0);
+    if (!missing && !beyond(c.ledgerUsd, c.providerUsd, tolerance)) continue;
     discrepancies.push({ ...c, kind: !inLedger ? 'missing_in_ledger' : !inExport ? 'missing_in_export' : 'amount' });
   }
 

@@ -1,6 +1,7 @@
 /** `switchyard reconcile`: a provider's cost export against the ledger, by UTC day and model. */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { compilePolicyFile } from '../../../engine/src/policy/compile.js';
 import { DAY_MS, type SpendLedger } from '../../ledger/index.js';
 import { UsageError, usage } from '../policy/args.js';
 import { processIo, type Io } from '../policy/io.js';
@@ -11,9 +12,10 @@ import { ExportFormatError, readExport, type ExportProvider, type ProviderCosts 
 export const RECONCILE_HELP = `usage: switchyard reconcile --provider openai|anthropic FILE [options]
 
 Compares a provider's cost export with the ledger's charges for that provider, per UTC day
-and model, over the days the export covers, and lists every difference above the tolerance,
-then the totals. Model names are compared without their snapshot date (gpt-4o-2024-08-06 is
-gpt-4o) so the policy's names meet the provider's.
+and model, over the days the export covers, and lists every difference above the tolerance and
+every model only one side has (whatever its amount), then the totals. The ledger keeps the policy's model names; with --policy they are translated to
+the upstream names the provider bills (a model \`fast\` with upstream gpt-4o-mini is gpt-4o-mini).
+Names are compared without their snapshot date (gpt-4o-2024-08-06 is gpt-4o).
 
 FILE is the JSON the provider's API answered (one page, or an array of pages):
   openai     GET /v1/organization/costs?start_time=...&group_by=line_item&bucket_width=1d
@@ -23,6 +25,8 @@ Costs that are not a model's tokens (tool calls, other surfaces) are totalled ap
 options:
   --provider NAME         the export's format: openai or anthropic (required)
   --ledger-provider NAME  the provider name the ledger's charges carry (default: --provider)
+  --policy FILE           the policy that served: its models' upstream names replace the
+                          policy's names (needed when they differ)
   --since TIME            compare from TIME's UTC day (ISO date or date-time, or 7d, 12h...)
   --until TIME            compare up to TIME's UTC day, exclusive; both default to the export's days
   --tolerance PCT         relative tolerance in percent (default 1)
@@ -86,6 +90,16 @@ export function renderReconcile(report: ReconcileReport, what: { provider: strin
   return out;
 }
 
+/** Each model's upstream name by its policy name; undefined (said on stderr) when the policy has errors. */
+function upstreamNames(file: string, io: Io): Map<string, string> | undefined {
+  const built = compilePolicyFile(file);
+  if (!built.ok) {
+    io.err(built.errors.map((e) => e.format()).join('\n'));
+    return undefined;
+  }
+  return new Map(built.compiled.policy.models.map((m) => [m.name, m.upstream]));
+}
+
 async function runReconcile(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = usage(() => parseArgs({
     args: argv,
@@ -93,6 +107,7 @@ async function runReconcile(argv: string[], io: Io): Promise<number> {
     options: {
       provider: { type: 'string' }, 'ledger-provider': { type: 'string' }, since: { type: 'string' }, until: { type: 'string' },
       tolerance: { type: 'string' }, 'tolerance-usd': { type: 'string' }, db: { type: 'string' }, json: { type: 'boolean' },
+      policy: { type: 'string' },
     },
   }));
   const provider = values.provider;
@@ -127,6 +142,9 @@ async function runReconcile(argv: string[], io: Io): Promise<number> {
   const to = until !== undefined ? ceilDay(until) : costs.to === null ? null : ceilDay(costs.to);
   if (from === null || to === null) throw new UsageError(`${file} covers no days; give --since and --until to compare the ledger with an empty export`);
 
+  const upstream = values.policy === undefined ? null : upstreamNames(values.policy, io);
+  if (upstream === undefined) return 1;
+
   let ledger: SpendLedger;
   try {
     ledger = await openLedgerForReading(values.db);
@@ -137,7 +155,8 @@ async function runReconcile(argv: string[], io: Io): Promise<number> {
   const ledgerProvider = values['ledger-provider'] ?? provider;
   let report: ReconcileReport;
   try {
-    report = reconcile(within(costs, from, to), await ledger.dailyByModel({ provider: ledgerProvider, since: from, until: to }), tolerance);
+    const rows = await ledger.dailyByModel({ provider: ledgerProvider, since: from, until: to });
+    report = reconcile(within(costs, from, to), upstream ? rows.map((r) => ({ ...r, model: upstream.get(r.model) ?? r.model })) : rows, tolerance);
   } finally {
     await ledger.close();
   }

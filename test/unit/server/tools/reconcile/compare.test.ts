@@ -61,6 +61,13 @@ describe('reconcile', () => {
     ]);
   });
 
+  it('lists a model only one side has whatever its amount: a name mismatch is not rounding', () => {
+    const report = reconcile(costs([{ day: '2025-11-03', model: 'gpt-4o-mini', usd: 0.0001 }]), [{ day: '2025-11-03', model: 'fast', requests: 3, usd: 0.0001 }]);
+    expect(report.discrepancies.map((d) => [d.model, d.kind])).toEqual([['fast', 'missing_in_export'], ['gpt-4o-mini', 'missing_in_ledger']]);
+    // The same amounts under one name agree.
+    expect(reconcile(costs([{ day: '2025-11-03', model: 'gpt-4o-mini', usd: 0.0001 }]), [{ day: '2025-11-03', model: 'gpt-4o-mini', requests: 3, usd: 0.0001 }]).discrepancies).toEqual([]);
+  });
+
   it('applies the tolerance it is given', () => {
     const lines = costs([{ day: '2025-11-03', model: 'a', usd: 1.05 }]);
     const ledger = [{ day: '2025-11-03', model: 'a', requests: 1, usd: 1 }];

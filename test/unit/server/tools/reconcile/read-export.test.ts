@@ -4,7 +4,7 @@ import { ExportFormatError, lineItemModel, readAnthropicCostReport, readExport, 
 
 const served = (over: Partial<ServedUsage>): ServedUsage => ({
   provider: 'openai', model: 'gpt-4o-mini-2024-07-18', day: '2025-11-03', requests: 3, inputTokens: 10, cachedInputTokens: 0, outputTokens: 10,
-  inputUsd: 0.25, cachedInputUsd: 0, outputUsd: 0.5, ...over,
+  inputUsd: 0.25, cachedInputUsd: 0, cacheWriteTokens: 0, cacheWriteUsd: 0, outputUsd: 0.5, ...over,
 });
 
 describe('lineItemModel', () => {
