@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { parseRecordLine } from '../../server/recording/line.js';
 import { startSim } from '../sim/index.js';
 import type { SimFault } from '../sim/scenario.js';
 import { compilePolicyFile } from '../../engine/src/policy/compile.js';
@@ -163,7 +164,7 @@ async function main(): Promise<void> {
       await server.stop();
     }
     const seconds = (performance.now() - started) / 1000;
-    const records = readFileSync(recordPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TrafficRecord);
+    const records = readFileSync(recordPath, 'utf8').trim().split('\n').map(parseRecordLine);
     if (records.length !== n) throw new Error(`${n} requests sent but ${records.length} recorded`);
     if (records.some((r) => r.redaction !== 'counts')) throw new Error('the sample must keep no prompt text (redaction: counts)');
     copyFileSync(recordPath, values.out);

@@ -3,6 +3,7 @@
  * once; turning that into a record (redaction, the counts a replay needs) and writing it happen
  * later, in small batches, so a busy gateway spends its request time on requests.
  */
+import { recordLine } from './line.js';
 import { countChatTokens } from '../../engine/src/chat-tokens.js';
 import { countTokens } from '../../engine/src/tokenizer.js';
 import { toRecord, type RecordCounting, type ServedRequest } from './record.js';
@@ -61,6 +62,6 @@ export class TrafficRecorder {
 
   #process(n: number): void {
     const batch = this.#queue.splice(0, n);
-    for (const served of batch) this.writer.append(JSON.stringify(toRecord(served, this.#counting)));
+    for (const served of batch) this.writer.append(recordLine(toRecord(served, this.#counting)));
   }
 }

@@ -6,8 +6,13 @@
 import type { ComplexityFeatures } from '../../engine/src/features.js';
 import type { ExclusionReason, Snapshot } from '../../engine/src/decide.js';
 
-/** Fields added since (`kind`, `forced_route`) are optional, so older records read as they are. */
-export const RECORD_VERSION = 1;
+/**
+ * 2: the snapshot's health states are tuples on disk (server/recording/line.ts). Fields added
+ * since version 1 (`kind`, `forced_route`, ...) are optional, so older records read as they are.
+ */
+export const RECORD_VERSION = 2;
+/** Every version this switchyard reads. */
+export const READABLE_RECORD_VERSIONS: readonly number[] = [1, 2];
 
 /** How much of the prompt a record keeps: none of its text (default), hashes, or all of it. */
 export type Redaction = 'counts' | 'hashed' | 'full';

@@ -18,6 +18,7 @@ import { TrafficRecorder } from '../../server/recording/recorder.js';
 import type { TrafficRecord } from '../../server/recording/types.js';
 import { TrafficWriter } from '../../server/recording/writer.js';
 import { DEFAULT_POLICY } from '../helpers/gateway.js';
+import { parseRecordLine } from '../../server/recording/line.js';
 
 let sim: SimHandle;
 let gateway: Gateway;
@@ -124,7 +125,7 @@ describe('openai SDK embeddings.create through the gateway', () => {
   it('records embeddings requests with kind embedding, and the record replays to the same decision', async () => {
     await client.embeddings.create({ model: 'text-embedding-3-large', input: 'recorded text', encoding_format: 'float' });
     await gateway.app.close();
-    const records = readFileSync(recordPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TrafficRecord);
+    const records = readFileSync(recordPath, 'utf8').trim().split('\n').map(parseRecordLine);
     // Every request this gateway served was an embeddings request, failed ones included.
     expect(records.length).toBeGreaterThanOrEqual(8);
     for (const r of records) expect(r.request.kind).toBe('embedding');

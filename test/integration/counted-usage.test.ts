@@ -17,6 +17,7 @@ import { TrafficWriter } from '../../server/recording/writer.js';
 import type { TrafficRecord } from '../../server/recording/types.js';
 import { SqliteLedger } from '../../server/ledger/sqlite.js';
 import { countTokens } from '../../engine/src/tokenizer.js';
+import { parseRecordLine } from '../../server/recording/line.js';
 
 const POLICY = `version: 1
 providers:
@@ -55,7 +56,7 @@ describe('a provider that reports no usage in streams', () => {
     await gateway.app.close();
     expect(text).toContain('"usage"');
     expect(text).not.toContain('switchyard_usage_source');
-    const [record] = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrafficRecord);
+    const [record] = readFileSync(log, 'utf8').trim().split('\n').map(parseRecordLine);
     expect(record!.outcome.usage).toMatchObject({ source: 'counted' });
     expect(record!.outcome.usage!.output).toBeGreaterThan(0);
     // The prompt as the decision counted it for this model (an estimate: its tokenizer is not public).
@@ -110,7 +111,7 @@ describe('a stream cut short by a provider that reports usage as it streams', ()
       const delivered = [...text.matchAll(/"content":"([^"]*)"/g)].map((m) => m[1]).join('');
       const deliveredTokens = countTokens(delivered, 'o200k_base');
       expect(deliveredTokens).toBeGreaterThan(3);
-      const [record] = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as TrafficRecord);
+      const [record] = readFileSync(log, 'utf8').trim().split('\n').map(parseRecordLine);
       const [charge] = [...ledger.charges()];
       await ledger.close();
       const usage = record!.outcome.usage!;

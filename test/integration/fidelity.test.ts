@@ -20,6 +20,7 @@ import { packagePath } from '../../engine/src/package-root.js';
 import { recordDecision, replayRequest } from '../../server/recording/record.js';
 import type { TrafficRecord } from '../../server/recording/types.js';
 import { runDryRun } from '../../server/tools/dry-run/dry-run.js';
+import { parseRecordLine, recordLine } from '../../server/recording/line.js';
 
 const CLI = packagePath('dist', 'server', 'cli.js');
 const POLICY = packagePath('test', 'fixtures', 'policies', 'fidelity.yaml');
@@ -121,7 +122,7 @@ async function serveAndRecord(mode: 'counts' | 'hashed' | 'full', sent: Sent[], 
   expect(await exited).toBe(0);
   // A clean shutdown wrote everything: nothing reported lost.
   expect(log).not.toMatch(/traffic log:/);
-  const records = readFileSync(join(dir, 'traffic.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as TrafficRecord);
+  const records = readFileSync(join(dir, 'traffic.jsonl'), 'utf8').trim().split('\n').map(parseRecordLine);
   return { records, statuses };
 }
 
@@ -136,7 +137,7 @@ function mismatches(records: TrafficRecord[], policy: CompiledPolicy): unknown[]
 /** The records as a log file dry-run can read. */
 function logFile(records: TrafficRecord[]): string {
   const file = join(mkdtempSync(join(tmpdir(), 'sy-fidelity-log-')), 'traffic.jsonl');
-  writeFileSync(file, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  writeFileSync(file, `${records.map(recordLine).join('\n')}\n`);
   return file;
 }
 

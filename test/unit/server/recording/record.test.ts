@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { compilePolicySource } from '../../../../engine/src/policy/compile.js';
 import { Decider, type RequestFeatures } from '../../../../engine/src/decide.js';
 import { recordDecision, replayRequest, toRecord } from '../../../../server/recording/record.js';
-import type { TrafficRecord } from '../../../../server/recording/types.js';
+import { RECORD_VERSION, type TrafficRecord } from '../../../../server/recording/types.js';
 
 const POLICY = `version: 1
 providers:
@@ -97,7 +97,7 @@ describe('a budget downgrade in traffic records', () => {
     expect(plain.request.forced_route).toBeNull();
     expect(replayRequest(plain, { forcedRoute: true }).forceRoute).toBeUndefined();
     delete plain.request.forced_route;
-    expect(plain.v).toBe(1);
+    expect(plain.v).toBe(RECORD_VERSION);
     expect(recordDecision(decider.decide(replayRequest(plain, { forcedRoute: true }), plain.snapshot))).toEqual(plain.decision);
   });
 });

@@ -33,6 +33,12 @@ describe('readTraffic', () => {
     expect(await read([file])).toEqual({ ids: ['a', 'b', 'c', 'd'], outOfOrder: 0, records: 4 });
   });
 
+  it('reads \\r\\n line ends, blank lines and a last line without a newline', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sy-read-')), 'traffic.jsonl');
+    writeFileSync(file, `${line('a', 0, 10)}\r\n\r\n${line('b', 20, 30)}\n${line('c', 40, 50)}`);
+    expect(await read([file])).toEqual({ ids: ['a', 'b', 'c'], outOfOrder: 0, records: 3 });
+  });
+
   it('merges two logs into one arrival order', async () => {
     const one = log([['b', 100, 200], ['a', 0, 500], ['e', 20 * 60_000, 20 * 60_000 + 10]]);
     const two = log([['c', 50, 300], ['d', 600, 700], ['f', 20 * 60_000 + 5, 20 * 60_000 + 6]]);
